@@ -1,0 +1,56 @@
+"""Comparisons used by several checks, each returning a verdict and a sentence."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+
+def describe_text(desc: Any) -> str:
+    """Render the child's description of a value, e.g. `tensor (2, 10) float32`."""
+    if not isinstance(desc, Mapping):
+        return "nothing readable"
+    kind = desc.get("type")
+    if kind == "tensor":
+        shape = tuple(desc.get("shape", ()))
+        extra = "" if desc.get("exact_tensor", True) else f" (subclass {desc.get('class')})"
+        device = "" if desc.get("device") in (None, "cpu") else f" on {desc.get('device')}"
+        return f"tensor {shape} {desc.get('dtype')}{device}{extra}"
+    if kind in ("tuple", "list"):
+        items = ", ".join(describe_text(item) for item in desc.get("items", []))
+        return f"{kind} of {desc.get('length')} [{items}]"
+    return f"a {kind}"
+
+
+def tensor_shape(desc: Any) -> tuple[int, ...] | None:
+    """The shape of a described plain tensor, or None if it is something else."""
+    if isinstance(desc, Mapping) and desc.get("type") == "tensor":
+        return tuple(int(s) for s in desc.get("shape", ()))
+    return None
+
+
+def allclose(observed: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> tuple[bool, str]:
+    """Same shape, finite, and |obs - exp| <= atol + rtol * |exp| everywhere."""
+    if observed.shape != expected.shape:
+        return False, f"shape {observed.shape} instead of {expected.shape}"
+    if observed.dtype.kind != "f":
+        return False, f"dtype {observed.dtype} instead of {expected.dtype}"
+    observed64 = observed.astype(np.float64)
+    if not np.all(np.isfinite(observed64)):
+        return False, f"{int(np.sum(~np.isfinite(observed64)))} values are NaN or infinite"
+    diff = np.abs(observed64 - expected.astype(np.float64))
+    ok = bool(np.all(diff <= atol + rtol * np.abs(expected)))
+    return ok, f"max |difference| {diff.max():.3g} (tolerance {atol:g} + {rtol:g}*|expected|)"
+
+
+def identical(observed: np.ndarray, expected: np.ndarray) -> tuple[bool, str]:
+    """Bit for bit: same dtype, same shape, same bytes (NaNs compared by bits too)."""
+    if observed.dtype != expected.dtype:
+        return False, f"dtype {observed.dtype} instead of {expected.dtype}"
+    if observed.shape != expected.shape:
+        return False, f"shape {observed.shape} instead of {expected.shape}"
+    if observed.tobytes() == expected.tobytes():
+        return True, "identical"
+    diff = np.abs(observed.astype(np.float64) - expected.astype(np.float64))
+    return False, f"{int(np.count_nonzero(diff))} of {diff.size} values differ (max {np.nanmax(diff):.3g})"

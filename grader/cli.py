@@ -1,0 +1,153 @@
+"""The `cnn-grader` command line: a thin click layer over `grader.grading`.
+
+Exit status: 0 whenever a report was written (whatever the score), 1 when
+`--fail-under` is given and the score is below it, 2 for bad usage (a
+missing path, an unreadable rubric or data folder).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+
+from grader import __version__
+from grader.data.errors import DataError
+from grader.options import DEVICES, GradeOptions
+from grader.results import PARTS, Report
+from grader.rubric import RubricError, load_rubric
+
+DEFAULTS = GradeOptions()
+
+
+def _common(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by `grade` and `batch`; defaults come from GradeOptions."""
+    options = [
+        click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+                     help="Folder for the report files."),
+        click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Rubric TOML file (default: the shipped rubric)."),
+        click.option("--device", type=click.Choice(DEVICES), default=DEFAULTS.device, show_default=True),
+        click.option("--seed", type=int, default=None, help="Replace the rubric's seed."),
+        click.option("--workers", type=click.IntRange(min=0), default=None,
+                     help="Parts graded at once (default: the rubric's)."),
+        click.option("--mnist-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="torchvision MNIST root (MNIST/raw/...); default: embedded digits."),
+        click.option("--sr-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Folder of images, e.g. BSDS300; default: scikit-image photos."),
+        click.option("--part", "parts", type=click.Choice(PARTS), multiple=True,
+                     help="Grade only this part (repeatable)."),
+        click.option("--keep-workdir", is_flag=True, help="Keep the children's scratch folders (debugging)."),
+        click.option("--quiet", "-q", is_flag=True, help="No terminal table."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnn-grader")
+def main() -> None:
+    """Grade the 'Intro to CNNs in PyTorch' assignment: MNIST CNN, ESPCN, DIY PixelShuffle."""
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--fail-under", type=float, default=None, help="Exit 1 when the score is below this.")
+@_common
+def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path: Path | None,
+          quiet: bool, **settings: Any) -> None:  # fmt: skip
+    """Grade one SUBMISSION (folder, .zip, .ipynb or .py) into OUT/report.json and friends."""
+    from grader.grading import grade as grade_one
+    from grader.report import write_all
+    from grader.report.terminal import show
+
+    session = _session(rubric_path, settings, fail_under)
+    report = _guarded(lambda: grade_one(submission, session=session))
+    write_all(report, out_dir)
+    if not quiet:
+        show(report, Console())
+    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
+    if fail_under is not None and report.score < fail_under:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_common
+def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, **settings: Any) -> None:
+    """Grade every submission in the folder SUBMISSIONS into OUT/gradebook.csv.
+
+    Each submission gets OUT/NAME/report.json; unchanged submissions that
+    already have a report are not graded again, so an interrupted batch resumes.
+    """
+    from grader.batch import grade_batch
+
+    session = _session(rubric_path, settings, None)
+
+    def progress(name: str, report: Report, state: str) -> None:
+        if not quiet:
+            click.echo(f"{name}: {report.score:g} / {report.max_score:g} ({state})")
+
+    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress))
+    click.echo(f"gradebook -> {gradebook}")
+
+
+def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: float | None) -> Any:
+    from grader.grading import open_session
+
+    try:
+        rubric = load_rubric(rubric_path)
+    except RubricError as exc:
+        raise click.UsageError(str(exc)) from exc
+    options = GradeOptions(
+        device=settings["device"],
+        seed=settings["seed"],
+        workers=settings["workers"],
+        fail_under=fail_under,
+        mnist_root=settings["mnist_root"],
+        sr_root=settings["sr_root"],
+        parts=tuple(settings["parts"]) or PARTS,
+        keep_workdir=settings["keep_workdir"],
+    )
+    for root, flag in ((options.mnist_root, "--mnist-root"), (options.sr_root, "--sr-root")):
+        if root is not None and not root.is_dir():
+            raise click.UsageError(f"{flag} {root} is not a folder")
+    try:
+        session = open_session(options, rubric)
+        # Given data folders are read now, so a wrong path is a usage error, not 30 failed checks.
+        if options.mnist_root is not None:
+            session.data.digits
+        if options.sr_root is not None:
+            session.data.photos
+    except (ValueError, DataError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    return session
+
+
+def _guarded(work: Callable[[], Any]) -> Any:
+    """Data problems are usage errors (exit 2) with a message, not tracebacks."""
+    try:
+        return work()
+    except DataError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@main.command()
+@click.option("--reference", "reference_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("reference"), show_default=True, help="The solutions, with solution markers.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("assignment"), show_default=True, help="Where the student files go.")
+def release(reference_dir: Path, out_dir: Path) -> None:
+    """Write the student stubs: the solutions with every marked answer removed."""
+    from grader.release import ReleaseError, write_release
+
+    try:
+        written = write_release(reference_dir, out_dir)
+    except (ReleaseError, OSError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -1,0 +1,163 @@
+"""Grade one submission: stage it, plan each part, run the children, score.
+
+Each part is independent: its own child process, its own copy of the
+submission, its own clock. Whatever a part's code does, the other parts and
+the report are unaffected, and every check gets a result.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import grader
+from grader.checks import checks_for, evaluate
+from grader.checks.registry import error_result
+from grader.data.cache import DataCache
+from grader.data.errors import DataError
+from grader.options import GradeOptions, resolve_device, resolve_workers
+from grader.parts import cnn as cnn_part
+from grader.parts import pixel_shuffle as shuffle_part
+from grader.parts import srnet as srnet_part
+from grader.parts.context import PartSource, PlanContext
+from grader.results import PARTS, CheckResult, Report, Status
+from grader.rubric import Rubric, load_rubric
+from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
+from grader.sandbox.runner import ChildSettings, PartRun, run_part
+from grader.submission import StagedSubmission, SubmissionError, stage
+
+PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
+
+
+@dataclass
+class Session:
+    """What stays the same across the submissions of one command: settings, data, sandbox.
+
+    Open one with `open_session` and grade many submissions with it.
+    """
+
+    rubric: Rubric
+    options: GradeOptions
+    device: str
+    workers: int
+    data: DataCache
+    isolation: Isolation
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.rubric.seed if self.options.seed is None else self.options.seed
+
+
+def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
+    rubric = rubric or load_rubric()
+    return Session(
+        rubric=rubric,
+        options=options,
+        device=resolve_device(options.device),
+        workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
+        data=DataCache(options.mnist_root, options.sr_root),
+        isolation=detect_isolation(),
+    )
+
+
+def grade(submission: Path | str, options: GradeOptions | None = None, session: Session | None = None) -> Report:
+    """Grade one submission and return its report (nothing is written).
+
+    >>> grade("reference").score   # doctest: +SKIP
+    30.0
+    """
+    session = session or open_session(options or GradeOptions())
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="cnn-grader-"))
+    try:
+        try:
+            staged = stage(Path(submission), work / "submission")
+        except SubmissionError as exc:
+            return _report(session, Path(submission).name, _all_errors(session, str(exc)), [str(exc)], {}, started)
+        parts = [p for p in PARTS if p in session.options.parts]
+        with ThreadPoolExecutor(max_workers=session.workers) as pool:
+            futures = {part: pool.submit(_grade_part, session, staged, part, work / part) for part in parts}
+            outcomes = {part: future.result() for part, future in futures.items()}
+        tests = [result for part in parts for result in outcomes[part][0]]
+        logs = {part: outcomes[part][1] for part in parts if outcomes[part][1]}
+        return _report(session, staged.name, tests, list(staged.notes), logs, started)
+    finally:
+        if not session.options.keep_workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade_part(
+    session: Session, staged: StagedSubmission, part: str, work: Path
+) -> tuple[list[CheckResult], dict[str, Any]]:
+    """All results of one part; never raises."""
+    specs = {spec.name: spec for spec in session.rubric.for_part(part)}
+    checks = checks_for(part)
+    source = staged.sources.get(part)
+    if source is None:
+        why = staged.problems.get(part, "this part is missing from the submission")
+        return [error_result(specs[c.name], Status.ERROR, why) for c in checks], {}
+    try:
+        plan = PLANNERS[part].plan(_plan_context(session), source)
+    except DataError as exc:
+        return [error_result(specs[c.name], Status.ERROR, f"grader data problem: {exc}") for c in checks], {}
+    except Exception as exc:  # noqa: BLE001 - a planning bug costs this part, not the report
+        message = f"internal grader error while preparing this part ({type(exc).__name__}: {exc})"
+        return [error_result(specs[c.name], Status.ERROR, message) for c in checks], {}
+    work.mkdir(parents=True)
+    settings = ChildSettings(
+        session.isolation, session.rubric.limits.timeout_s[part], session.rubric.limits.output_kb
+    )
+    run = run_part(plan.job, plan.inputs, staged.folder, work, settings)
+    results = [evaluate(c, run, plan, specs[c.name]) for c in checks]
+    return results, _log(run)
+
+
+def _plan_context(session: Session) -> PlanContext:
+    return PlanContext(session.rubric, session.device, session.seed, session.data, session.memo)
+
+
+def _log(run: PartRun) -> dict[str, Any]:
+    return {
+        "ending": run.ending,
+        "duration_s": round(run.duration_s, 2),
+        "stdout": run.stdout,
+        "stderr": run.stderr,
+    }
+
+
+def _all_errors(session: Session, message: str) -> list[CheckResult]:
+    return [
+        error_result(spec, Status.ERROR, message)
+        for part in PARTS
+        if part in session.options.parts
+        for spec in session.rubric.for_part(part)
+    ]
+
+
+def _report(
+    session: Session,
+    name: str,
+    tests: list[CheckResult],
+    notes: list[str],
+    logs: dict[str, Any],
+    started: float,
+) -> Report:
+    if not session.isolation.network_off:
+        notes = [*notes, "network isolation is not available on this machine: student code could reach the network"]
+    return Report(
+        submission=name,
+        grader_version=grader.__version__,
+        device=session.device,
+        tests=tuple(tests),
+        notes=tuple(notes),
+        duration_s=time.monotonic() - started,
+        sandbox={**as_dict(session.isolation), "seed_source": "option" if session.options.seed is not None
+                 else "rubric", "rubric": session.rubric.source, "parts": logs},  # fmt: skip
+    )

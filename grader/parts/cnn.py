@@ -1,0 +1,89 @@
+"""Part 1, parent side: inputs for the CNN probes and the answers to expect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from grader.oracle import CNN_SHAPES, as_tensors, cnn_forward, random_params
+from grader.parts.context import PartSource, PlanContext
+from grader.sandbox.protocol import Job
+from grader.training import epoch_order
+
+PART = "cnn"
+MODULE = "cnn.py"
+NAMES = ("CNN",)
+PROBES = ("import", "build", "shapes", "reference", "train")
+REFERENCE_BATCH = 16
+
+
+@dataclass(frozen=True)
+class CnnPlan:
+    job: Job
+    inputs: dict[str, np.ndarray]
+    batch_sizes: tuple[int, ...]
+    reference_input_shape: tuple[int, ...]
+    expected_logits: np.ndarray
+    expected_embedding: np.ndarray
+    test_labels: np.ndarray
+    steps: int
+    data_source: str
+
+
+def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
+    shapes_spec = ctx.rubric.spec("cnn.output_shape")
+    train_spec = ctx.rubric.spec("cnn.accuracy")
+    rng = ctx.rng("cnn.inputs")
+    batch_sizes = tuple(int(b) for b in shapes_spec.param("batch_sizes"))
+    inputs: dict[str, np.ndarray] = {
+        f"shape_x{b}": rng.random((b, 1, 28, 28), dtype=np.float32) for b in batch_sizes
+    }
+
+    weights = random_params(CNN_SHAPES, ctx.seed_for("cnn.weights"))
+    digits = ctx.data.digits
+    # Half real test digits, half noise: realistic activations and unusual ones.
+    real = digits.test_images[rng.choice(len(digits.test_images), REFERENCE_BATCH // 2, replace=False)]
+    noise = rng.random((REFERENCE_BATCH // 2, 28, 28), dtype=np.float32)
+    ref_x = np.concatenate([real.astype(np.float32) / 255.0, noise])[:, None]
+    with torch.no_grad():
+        logits, embedding = cnn_forward(as_tensors(weights), torch.from_numpy(ref_x))
+    inputs.update({f"w_{name}": value for name, value in weights.items()})
+    inputs["ref_x"] = ref_x
+
+    steps, batch = int(train_spec.param("steps")), int(train_spec.param("batch_size"))
+    order = epoch_order(len(digits.train_images), steps, batch, ctx.seed_for("cnn.order"))
+    # Send only the digits the batches use: a full MNIST root has 60,000.
+    used, remapped = np.unique(order, return_inverse=True)
+    inputs.update(
+        train_images=digits.train_images[used],
+        train_labels=digits.train_labels[used],
+        order=remapped.reshape(order.shape).astype(np.int64),
+        test_images=digits.test_images,
+    )
+    job = Job(
+        part=PART,
+        module=source.module,
+        probes=PROBES,
+        config={
+            "batch_sizes": list(batch_sizes),
+            "lr": float(train_spec.param("lr")),
+            "train_seed": ctx.seed_for("cnn.train"),
+        },
+        device=ctx.device,
+        threads=ctx.rubric.threads,
+        memory_mb=ctx.rubric.limits.memory_mb,
+        file_size_mb=ctx.rubric.limits.file_size_mb,
+    )
+    return CnnPlan(
+        job=job,
+        inputs=inputs,
+        batch_sizes=batch_sizes,
+        reference_input_shape=tuple(ref_x.shape),
+        expected_logits=logits.numpy(),
+        expected_embedding=embedding.numpy(),
+        test_labels=digits.test_labels,
+        steps=steps,
+        data_source=digits.source,
+    )

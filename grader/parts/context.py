@@ -1,0 +1,51 @@
+"""What every part's planner needs: rubric, device, seed and the data."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.data.cache import DataCache
+from grader.rubric import Rubric
+
+
+@dataclass
+class PlanContext:
+    """Settings of one grade plus a cache of results that do not depend on the submission."""
+
+    rubric: Rubric
+    device: str
+    seed: int
+    data: DataCache
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def seed_for(self, label: str) -> int:
+        """A seed for one use, derived from the rubric seed: other seeds, other inputs.
+
+        >>> from grader.rubric import load_rubric
+        >>> ctx = PlanContext(load_rubric(), "cpu", 1, DataCache())
+        >>> ctx.seed_for("a") != ctx.seed_for("b")
+        True
+        """
+        sequence = np.random.SeedSequence([self.seed, zlib.crc32(label.encode("utf-8"))])
+        return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+    def rng(self, label: str) -> np.random.Generator:
+        return np.random.default_rng(self.seed_for(label))
+
+
+@dataclass(frozen=True)
+class PartSource:
+    """Where a part's code is: a file of the staged submission folder.
+
+    `combined` is true when one file holds all three parts (a notebook, a
+    Colab export), so static reading must skip the other parts' classes.
+    """
+
+    module: str
+    path: Path
+    combined: bool = False

@@ -1,0 +1,175 @@
+"""Part 3, parent side: PixelShuffle cases, torch's answers, and the retrained reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grader.oracle import LAYOUTS, base_shape, layout_view, random_params, srnet_shapes
+from grader.parts.context import PartSource, PlanContext
+from grader.sandbox.protocol import Job
+from grader.source_scan import ShuffleScan, scan_pixel_shuffle
+from grader.training import epoch_order, train_harness_srnet
+
+PART = "pixel_shuffle"
+MODULE = "pixel_shuffle.py"
+NAMES = ("pixel_shuffle", "PixelShuffle")
+PROBES = ("import", "forward", "gradients", "module", "retrain")
+OTHER_PARTS = frozenset({"CNN", "SuperResolutionNet"})
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+@dataclass(frozen=True)
+class ShuffleCase:
+    factor: int
+    shape: tuple[int, ...]
+    layout: str
+    dtype: str
+
+    def label(self) -> str:
+        return f"{self.shape} {self.dtype} r={self.factor} {self.layout}"
+
+
+@dataclass(frozen=True)
+class ShufflePlan:
+    job: Job
+    inputs: dict[str, np.ndarray]
+    scan: ShuffleScan
+    cases: tuple[ShuffleCase, ...]
+    expected_outputs: tuple[np.ndarray, ...]
+    expected_grads: tuple[np.ndarray, ...]
+    module_factors: tuple[int, ...]
+    expected_module: dict[int, np.ndarray]
+    expected_weights: dict[str, np.ndarray]
+    retrain_steps: int
+
+
+def make_cases(
+    rng: np.random.Generator, factors: list[int], channels: list[int], dims: list[int], dtypes: list[str]
+) -> tuple[ShuffleCase, ...]:
+    """Every factor x rank x dtype, with channels, sizes and layouts varied by the seed,
+    plus every factor x channel count contiguous in 4-D."""
+    cases = []
+    for factor in factors:
+        for ndim in dims:
+            for dtype in dtypes:
+                layouts = [l for l in LAYOUTS if ndim >= 4 or l != "expanded"]
+                cases.append(_case(rng, factor, ndim, int(rng.choice(channels)), str(rng.choice(layouts)), dtype))
+        for c in channels:
+            cases.append(_case(rng, factor, 4, c, "contiguous", dtypes[0]))
+    return tuple(cases)
+
+
+def _case(rng: np.random.Generator, factor: int, ndim: int, channels: int, layout: str, dtype: str) -> ShuffleCase:
+    lead = tuple(int(n) for n in rng.integers(1, 4, size=ndim - 3))
+    if layout == "expanded":
+        lead = (3, *lead[1:])
+    h, w = (int(s) for s in rng.integers(1, 6, size=2))
+    return ShuffleCase(factor, (*lead, channels * factor * factor, h, w), layout, dtype)
+
+
+def expected_case(base: np.ndarray, upstream: np.ndarray, case: ShuffleCase) -> tuple[np.ndarray, np.ndarray]:
+    """torch's own output and input gradient for one case."""
+    leaf = torch.from_numpy(base.copy()).requires_grad_(True)
+    out = F.pixel_shuffle(layout_view(leaf, case.layout, case.shape), case.factor)
+    out.backward(torch.from_numpy(upstream))
+    return out.detach().numpy().copy(), leaf.grad.numpy().copy()
+
+
+def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
+    spec = ctx.rubric.spec("pixel_shuffle.matches_torch")
+    module_spec = ctx.rubric.spec("pixel_shuffle.module")
+    retrain_spec = ctx.rubric.spec("pixel_shuffle.retrain_identical")
+    rng = ctx.rng("pixel_shuffle.inputs")
+    text = source.path.read_text(encoding="utf-8", errors="replace")
+    scan = scan_pixel_shuffle(text, source.module, OTHER_PARTS if source.combined else frozenset())
+
+    cases = make_cases(
+        rng, list(spec.param("factors")), list(spec.param("channels")),
+        list(spec.param("dims")), list(spec.param("dtypes")),
+    )  # fmt: skip
+    inputs: dict[str, np.ndarray] = {}
+    outputs, grads = [], []
+    for index, case in enumerate(cases):
+        dtype = DTYPES[case.dtype]
+        base = rng.standard_normal(base_shape(case.shape, case.layout)).astype(dtype)
+        out_shape = (*case.shape[:-3], case.shape[-3] // case.factor**2,
+                     case.shape[-2] * case.factor, case.shape[-1] * case.factor)  # fmt: skip
+        upstream = rng.standard_normal(out_shape).astype(dtype)
+        out, grad = expected_case(base, upstream, case)
+        inputs[f"case{index}_x"], inputs[f"case{index}_g"] = base, upstream
+        outputs.append(out)
+        grads.append(grad)
+
+    module_factors = tuple(int(r) for r in module_spec.param("factors"))
+    expected_module = {}
+    for factor in module_factors:
+        x = rng.standard_normal((2, 2 * factor * factor, 3, 4)).astype(np.float32)
+        inputs[f"module_x{factor}"] = x
+        expected_module[factor] = F.pixel_shuffle(torch.from_numpy(x), factor).numpy()
+
+    config = {
+        "retrain_factor": int(retrain_spec.param("factor")),
+        "retrain_seed": ctx.seed_for("pixel_shuffle.retrain"),
+        "retrain_lr": float(retrain_spec.param("lr")),
+    }
+    retrain_inputs = _retrain_inputs(ctx, config["retrain_factor"], retrain_spec.params)
+    inputs.update(retrain_inputs)
+    job = Job(
+        part=PART,
+        module=source.module,
+        probes=PROBES,
+        config={
+            **config,
+            "cases": [{"factor": c.factor, "shape": list(c.shape), "layout": c.layout} for c in cases],
+            "module_factors": list(module_factors),
+        },
+        device=ctx.device,
+        threads=ctx.rubric.threads,
+        memory_mb=ctx.rubric.limits.memory_mb,
+        file_size_mb=ctx.rubric.limits.file_size_mb,
+    )
+    return ShufflePlan(
+        job=job,
+        inputs=inputs,
+        scan=scan,
+        cases=cases,
+        expected_outputs=tuple(outputs),
+        expected_grads=tuple(grads),
+        module_factors=module_factors,
+        expected_module=expected_module,
+        expected_weights=_reference_weights(ctx, retrain_inputs, config, retrain_spec.params),
+        retrain_steps=int(retrain_spec.param("steps")),
+    )
+
+
+def _retrain_inputs(ctx: PlanContext, factor: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    bank = ctx.data.patch_bank(factor, int(params["patch"]), int(params["bank_size"]), 10.0,
+                               ctx.seed_for("pixel_shuffle.bank"))  # fmt: skip
+    weights = random_params(srnet_shapes(factor), ctx.seed_for("pixel_shuffle.harness"))
+    order = epoch_order(len(bank.low), int(params["steps"]), int(params["batch_size"]),
+                        ctx.seed_for("pixel_shuffle.order"))  # fmt: skip
+    arrays = {f"harness_{name}": value for name, value in weights.items()}
+    arrays.update(retrain_low=bank.low, retrain_high=bank.high, retrain_order=order)
+    return arrays
+
+
+def _reference_weights(
+    ctx: PlanContext, arrays: dict[str, np.ndarray], config: dict, params: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """Train the harness with torch's PixelShuffle, with the child's thread count (results depend on it)."""
+    key = ("pixel_shuffle.retrain", ctx.seed, ctx.device, ctx.rubric.threads, tuple(sorted(params.items())))
+    if key not in ctx.memo:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(ctx.rubric.threads)
+        try:
+            _, weights = train_harness_srnet(arrays, config, ctx.device, nn.PixelShuffle(config["retrain_factor"]))
+        finally:
+            torch.set_num_threads(threads)
+        ctx.memo[key] = weights
+    return ctx.memo[key]

@@ -1,0 +1,118 @@
+"""Part 2, parent side: inputs for the super-resolution probes and the answers to expect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from grader.data.superres import TestImage
+from grader.oracle import as_tensors, random_params, srnet_forward, srnet_shapes
+from grader.parts.context import PartSource, PlanContext
+from grader.sandbox.protocol import Job
+from grader.training import epoch_order
+
+PART = "srnet"
+MODULE = "srnet.py"
+NAMES = ("SuperResolutionNet",)
+PROBES = ("import", "build", "shapes", "reference", "train")
+REFERENCE_SHAPE = (2, 1, 12, 10)
+
+
+@dataclass(frozen=True)
+class ShapeCase:
+    factor: int
+    shape: tuple[int, ...]
+
+    @property
+    def expected(self) -> tuple[int, ...]:
+        n, c, h, w = self.shape
+        return (n, c, h * self.factor, w * self.factor)
+
+
+@dataclass(frozen=True)
+class SrnetPlan:
+    job: Job
+    inputs: dict[str, np.ndarray]
+    factors: tuple[int, ...]
+    shape_cases: tuple[ShapeCase, ...]
+    expected_outputs: dict[int, np.ndarray]
+    tests: tuple[TestImage, ...]
+    factor: int
+    steps: int
+    data_source: str
+
+
+def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
+    arch = ctx.rubric.spec("srnet.architecture")
+    shapes_spec = ctx.rubric.spec("srnet.output_shape")
+    ref_spec = ctx.rubric.spec("srnet.matches_reference")
+    train_spec = ctx.rubric.spec("srnet.psnr")
+    rng = ctx.rng("srnet.inputs")
+    inputs: dict[str, np.ndarray] = {}
+
+    cases = tuple(
+        ShapeCase(int(r), (int(n), 1, int(h), int(w)))
+        for r, (n, h, w) in product(shapes_spec.param("factors"), shapes_spec.param("sizes"))
+    )
+    for index, case in enumerate(cases):
+        inputs[f"shape_x{index}"] = rng.random(case.shape, dtype=np.float32)
+
+    expected = {}
+    for factor in (int(r) for r in ref_spec.param("factors")):
+        weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.weights{factor}"))
+        x = rng.random(REFERENCE_SHAPE, dtype=np.float32)
+        with torch.no_grad():
+            out = srnet_forward(as_tensors(weights), torch.from_numpy(x), lambda t: F.pixel_shuffle(t, factor))
+        expected[factor] = out.numpy()
+        inputs.update({f"w{factor}_{name}": value for name, value in weights.items()})
+        inputs[f"ref_x{factor}"] = x
+
+    factor = int(train_spec.param("factor"))
+    bank = ctx.data.patch_bank(
+        factor,
+        int(train_spec.param("patch")),
+        int(train_spec.param("bank_size")),
+        float(train_spec.param("min_std")),
+        ctx.seed_for("srnet.bank"),
+    )
+    steps, batch = int(train_spec.param("steps")), int(train_spec.param("batch_size"))
+    tests = ctx.data.test_images(factor, int(train_spec.param("max_side")))
+    inputs.update(
+        train_low=bank.low,
+        train_high=bank.high,
+        order=epoch_order(len(bank.low), steps, batch, ctx.seed_for("srnet.order")),
+    )
+    inputs.update({f"test_low{i}": test.low for i, test in enumerate(tests)})
+    job = Job(
+        part=PART,
+        module=source.module,
+        probes=PROBES,
+        config={
+            "factors": [int(r) for r in arch.param("factors")],
+            "shape_cases": [{"factor": c.factor} for c in cases],
+            "reference_factors": sorted(expected),
+            "factor": factor,
+            "lr": float(train_spec.param("lr")),
+            "train_seed": ctx.seed_for("srnet.train"),
+            "test_images": len(tests),
+        },
+        device=ctx.device,
+        threads=ctx.rubric.threads,
+        memory_mb=ctx.rubric.limits.memory_mb,
+        file_size_mb=ctx.rubric.limits.file_size_mb,
+    )
+    return SrnetPlan(
+        job=job,
+        inputs=inputs,
+        factors=tuple(int(r) for r in arch.param("factors")),
+        shape_cases=cases,
+        expected_outputs=expected,
+        tests=tests,
+        factor=factor,
+        steps=steps,
+        data_source=ctx.data.photos.source,
+    )

@@ -1,0 +1,23 @@
+"""Child-side observations, one module per assignment part.
+
+Each module maps probe names to functions `probe(ctx) -> (values, arrays)`;
+the child runs them in the order the job lists, one failure not stopping
+the next.
+"""
+
+from __future__ import annotations
+
+from grader.probes.common import Probe
+
+
+def probes_for(part: str) -> dict[str, Probe]:
+    """The probe table of one part (imported lazily: each child needs one part only)."""
+    if part == "cnn":
+        from grader.probes import cnn as module
+    elif part == "srnet":
+        from grader.probes import srnet as module
+    elif part == "pixel_shuffle":
+        from grader.probes import pixel_shuffle as module
+    else:
+        raise ValueError(f"unknown part {part!r}")
+    return dict(module.PROBES)

@@ -1,0 +1,157 @@
+"""Child-side helpers shared by the probes: loading the student's module,
+describing what their code returned, turning tensors into plain arrays.
+
+Everything here runs inside the child process, next to untrusted code; the
+parent re-checks whatever comes out of it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from grader.sandbox.protocol import Job
+
+
+class NotRun(Exception):
+    """A probe that cannot run because an earlier one failed."""
+
+
+@dataclass
+class ProbeContext:
+    """What the probes of one part share inside the child."""
+
+    job: Job
+    inputs: Mapping[str, np.ndarray]
+    scratch: Path
+    module: ModuleType | None = None
+    import_error: str = ""
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def device(self) -> str:
+        return self.job.device
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        return self.job.config
+
+    def array(self, key: str) -> np.ndarray:
+        return self.inputs[key]
+
+    def tensor(self, key: str) -> Tensor:
+        return torch.from_numpy(np.array(self.inputs[key])).to(self.device)
+
+    def require(self, name: str) -> Any:
+        """A name the student's module must define, or NotRun with the reason."""
+        if self.module is None:
+            raise NotRun(f"not run: {self.job.module} did not import ({self.import_error})")
+        if not hasattr(self.module, name):
+            raise NotRun(f"not run: {self.job.module} defines no {name}")
+        return getattr(self.module, name)
+
+
+ProbeOutput = tuple[dict[str, Any], dict[str, np.ndarray]]
+Probe = Callable[[ProbeContext], ProbeOutput]
+
+
+def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> ProbeOutput:
+    """The `import` probe of every part: execute the module, look for the names."""
+    path = ctx.scratch / ctx.job.module
+    stem = path.stem
+    try:
+        spec = importlib.util.spec_from_file_location(stem, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path.name}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[stem] = module
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        ctx.import_error = describe_exception(exc, ctx.scratch).splitlines()[0]
+        raise
+    ctx.module = module
+    found = {name: hasattr(module, name) for name in names}
+    missing = [name for name, ok in found.items() if not ok]
+    if missing:
+        raise AttributeError(f"{ctx.job.module} defines no {', '.join(missing)}")
+    return {"found": found}, {}
+
+
+def describe_exception(exc: BaseException, scratch: Path) -> str:
+    """`Type: message` and the student's own frames, newest last, paths made relative."""
+    head = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, SyntaxError) and exc.filename:
+        name = Path(exc.filename).name
+        line = (exc.text or "").rstrip()
+        return f"SyntaxError: {exc.msg} ({name}, line {exc.lineno})" + (f"\n    {line}" if line else "")
+    root = str(scratch)
+    frames = [
+        f"  at {Path(f.filename).relative_to(root)} line {f.lineno} in {f.name}"
+        + (f": {f.line.strip()}" if f.line else "")
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.startswith(root)
+    ]
+    return "\n".join([head, *frames[-5:]])
+
+
+def describe(value: Any, depth: int = 0) -> dict[str, Any]:
+    """A JSON description of what student code returned: type, shape, dtype, device."""
+    if isinstance(value, Tensor):
+        return {
+            "type": "tensor",
+            "exact_tensor": type(value) is Tensor or type(value) is nn.Parameter,
+            "class": type(value).__name__,
+            "shape": [int(s) for s in value.shape],
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "device": value.device.type,
+            "requires_grad": bool(value.requires_grad),
+            "has_grad_fn": value.grad_fn is not None,
+            "contiguous": bool(value.is_contiguous()),
+        }
+    if isinstance(value, (tuple, list)) and depth < 2:
+        return {
+            "type": type(value).__name__,
+            "items": [describe(item, depth + 1) for item in list(value)[:8]],
+            "length": len(value),
+        }
+    return {"type": type(value).__name__}
+
+
+def to_array(value: Any) -> np.ndarray:
+    """A plain numpy copy of a tensor (of any subclass), detached and on the CPU."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"expected a tensor, got {type(value).__name__}")
+    plain = value.as_subclass(Tensor) if type(value) is not Tensor else value
+    return np.array(plain.detach().cpu().resolve_conj().resolve_neg().numpy(), copy=True)
+
+
+def parameter_shapes(model: nn.Module) -> dict[str, list[int]]:
+    return {name: [int(s) for s in t.shape] for name, t in model.state_dict().items()}
+
+
+def load_weights(model: nn.Module, weights: Mapping[str, Tensor]) -> str:
+    """Load the grader's weights: by name when the names match, else by position.
+
+    Returns how they were loaded, so the feedback can say so.
+    """
+    try:
+        model.load_state_dict(dict(weights), strict=True)
+        return "by name"
+    except (RuntimeError, KeyError) as by_name:
+        own = list(model.state_dict().items())
+        given = list(weights.values())
+        if len(own) != len(given) or any(t.shape != g.shape for (_, t), g in zip(own, given)):
+            raise RuntimeError(f"cannot load the reference weights: {by_name}") from None
+        with torch.no_grad():
+            for (_, tensor), value in zip(own, given):
+                tensor.copy_(value)
+        return "by position (parameter names differ from the contract)"

@@ -1,0 +1,49 @@
+"""`report.md`: the summary for humans, e.g. a CI job summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.results import Report, Status
+
+FILENAME = "report.md"
+ICONS = {
+    Status.PASSED: "✅",
+    Status.PARTIAL: "🟡",
+    Status.FAILED: "❌",
+    Status.ERROR: "💥",
+    Status.TIMEOUT: "⏱️",
+}
+
+
+def render(report: Report) -> str:
+    lines = [
+        f"# cnn-grader: {report.submission}",
+        "",
+        f"**Score: {report.score:g} / {report.max_score:g}**  ",
+        f"grader {report.grader_version}, device {report.device}",
+        "",
+        "| Part | Score |",
+        "| --- | ---: |",
+        *[f"| {p.part} | {p.score:g} / {p.max_score:g} |" for p in report.parts()],
+        "",
+        "| Check | Score | Status |",
+        "| --- | ---: | --- |",
+        *[f"| `{t.name}` | {t.score:g} / {t.max_score:g} | {ICONS[t.status]} {t.status.value} |"
+          for t in report.tests],  # fmt: skip
+        "",
+    ]
+    problems = [t for t in report.tests if t.status is not Status.PASSED]
+    if problems:
+        lines += ["## What to fix", ""]
+        for t in problems:
+            lines += [f"### `{t.name}` ({t.status.value})", "", "```", t.output.strip() or "(no details)", "```", ""]
+    if report.notes:
+        lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
+    return "\n".join(lines)
+
+
+def write(report: Report, out_dir: Path) -> Path:
+    path = out_dir / FILENAME
+    path.write_text(render(report), encoding="utf-8")
+    return path

@@ -1,0 +1,126 @@
+"""Check results and the report they add up to.
+
+A `CheckResult` is one entry of `report.json`'s `tests` list; `asdict` gives
+that entry directly. The results know nothing about any output format: the
+writers in `grader.report` turn a `Report` into files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+PARTS: tuple[str, ...] = ("cnn", "srnet", "pixel_shuffle")
+
+
+class Status(str, Enum):
+    """How a check ended. `str` mixin so that JSON gets the plain value."""
+
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One graded check, e.g. `CheckResult("cnn.output_shape", 2.0, 2.0, Status.PASSED)`."""
+
+    name: str
+    score: float
+    max_score: float
+    status: Status
+    output: str = ""
+
+    @property
+    def part(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        entry = asdict(self)
+        entry["status"] = self.status.value
+        return entry
+
+
+@dataclass(frozen=True)
+class PartTotal:
+    """Subtotal of one assignment part."""
+
+    part: str
+    score: float
+    max_score: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one grade produced; `score` is always the sum of the tests' scores."""
+
+    submission: str
+    grader_version: str
+    device: str
+    tests: tuple[CheckResult, ...]
+    notes: tuple[str, ...] = ()
+    duration_s: float = 0.0
+    sandbox: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    def parts(self) -> tuple[PartTotal, ...]:
+        totals = []
+        for part in PARTS:
+            tests = [t for t in self.tests if t.part == part]
+            if tests:
+                totals.append(
+                    PartTotal(
+                        part,
+                        round(sum(t.score for t in tests), 6),
+                        round(sum(t.max_score for t in tests), 6),
+                    )
+                )
+        return tuple(totals)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `report.json` document: the contract's keys first, then extras."""
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "submission": self.submission,
+            "grader_version": self.grader_version,
+            "device": self.device,
+            "tests": [t.to_dict() for t in self.tests],
+            "parts": {p.part: {"score": p.score, "max_score": p.max_score} for p in self.parts()},
+            "notes": list(self.notes),
+            "duration_s": round(self.duration_s, 2),
+            "sandbox": dict(self.sandbox),
+        }
+
+
+def report_from_dict(doc: dict[str, Any]) -> Report:
+    """Rebuild a `Report` from a `report.json` document (used to resume batches)."""
+    tests = tuple(
+        CheckResult(
+            name=str(t["name"]),
+            score=float(t["score"]),
+            max_score=float(t["max_score"]),
+            status=Status(t["status"]),
+            output=str(t.get("output", "")),
+        )
+        for t in doc["tests"]
+    )
+    return Report(
+        submission=str(doc["submission"]),
+        grader_version=str(doc["grader_version"]),
+        device=str(doc["device"]),
+        tests=tests,
+        notes=tuple(str(n) for n in doc.get("notes", ())),
+        duration_s=float(doc.get("duration_s", 0.0)),
+        sandbox=dict(doc.get("sandbox", {})),
+    )
