@@ -151,3 +151,30 @@ def release(reference_dir: Path, out_dir: Path) -> None:
         raise click.UsageError(str(exc)) from exc
     for path in written:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--seeds", type=click.IntRange(min=2), default=20, show_default=True, help="Seeds 0 .. N-1.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--device", type=click.Choice(DEVICES), default=DEFAULTS.device, show_default=True)
+def calibrate(submissions: tuple[Path, ...], seeds: int, out_dir: Path, rubric_path: Path | None,
+              device: str) -> None:  # fmt: skip
+    """Run the training checks of correct SUBMISSIONS over many seeds; report false-fail odds."""
+    from grader.calibration import collect, render_summary, summarize, write_samples
+
+    session = _session(rubric_path, {**_NO_SETTINGS, "device": device}, None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples = collect(list(submissions), range(seeds), session,
+                      lambda s: click.echo(f"{s.submission} seed {s.seed} {s.check}: {s.value:.4f}"))  # fmt: skip
+    write_samples(samples, out_dir / "samples.csv")
+    summary = render_summary(summarize(samples, session.rubric))
+    (out_dir / "summary.md").write_text(summary, encoding="utf-8")
+    click.echo(summary)
+
+
+_NO_SETTINGS: dict[str, Any] = {
+    "device": DEFAULTS.device, "seed": None, "workers": None, "mnist_root": None, "sr_root": None,
+    "parts": (), "keep_workdir": False,
+}  # fmt: skip

@@ -33,6 +33,7 @@ class CheckResult:
     max_score: float
     status: Status
     output: str = ""
+    value: float | None = None  # the measured quantity, e.g. test accuracy, where there is one
 
     @property
     def part(self) -> str:
@@ -112,6 +113,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             max_score=float(t["max_score"]),
             status=Status(t["status"]),
             output=str(t.get("output", "")),
+            value=None if t.get("value") is None else float(t["value"]),
         )
         for t in doc["tests"]
     )

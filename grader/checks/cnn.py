@@ -102,6 +102,7 @@ def accuracy(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
         f"test accuracy {value:.1%} on {len(plan.test_labels):,} held-out digits ({plan.data_source}) "
         f"after {plan.steps} AdamW steps; threshold {spec.param('threshold'):.1%}, floor "
         f"{spec.param('floor'):.1%}; loss {_loss_text(losses)}",
+        value,
     )
 
 

@@ -45,8 +45,9 @@ def check(name: str, probe: str | None = None, **params: type) -> Callable[[Chec
     return register
 
 
-def scored(spec: CheckSpec, fraction: float, output: str) -> CheckResult:
-    """A result earning `fraction` of the check's points (clipped to [0, 1])."""
+def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = None) -> CheckResult:
+    """A result earning `fraction` of the check's points (clipped to [0, 1]);
+    `value` is what was measured, kept for calibration and statistics."""
     fraction = min(max(float(fraction), 0.0), 1.0)
     if fraction >= 1.0:
         status = Status.PASSED
@@ -54,7 +55,7 @@ def scored(spec: CheckSpec, fraction: float, output: str) -> CheckResult:
         status = Status.FAILED
     else:
         status = Status.PARTIAL
-    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output)
+    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output, value)
 
 
 def linear_credit(value: float, floor: float, threshold: float) -> float:

@@ -93,7 +93,7 @@ def psnr_gain(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
         f"mean PSNR gain over bicubic {gain:+.3f} dB at r={plan.factor} after {plan.steps} Adam steps "
         f"({plan.data_source}); threshold {spec.param('threshold'):+.2f} dB, floor {spec.param('floor'):+.2f} dB"
     )
-    return scored(spec, fraction, "\n".join([head, *lines]))
+    return scored(spec, fraction, "\n".join([head, *lines]), gain)
 
 
 CHECKS = (imports, architecture, output_shape, matches_reference, psnr_gain)

@@ -89,6 +89,8 @@ def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> ProbeOutput:
 def describe_exception(exc: BaseException, scratch: Path) -> str:
     """`Type: message` and the student's own frames, newest last, paths made relative."""
     head = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, NotImplementedError):
+        head = f"not implemented yet ({head})"
     if isinstance(exc, SyntaxError) and exc.filename:
         name = Path(exc.filename).name
         line = (exc.text or "").rstrip()

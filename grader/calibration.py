@@ -1,0 +1,122 @@
+"""Measure the training checks of known-correct submissions over many seeds,
+and say how likely each threshold is to fail a correct submission.
+
+`cnn-grader calibrate reference tests/fixtures/correct/... --seeds 20 --out DIR`
+grades each submission once per seed (training parts only, in the sandbox,
+exactly as a grade does) and writes `samples.csv` and `summary.md`. The
+chance of a false fail is estimated from a normal fit of the observed
+values: P(value < threshold) = Phi((threshold - mean) / std).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from grader.grading import Session, grade
+from grader.rubric import Rubric
+
+METRICS = ("cnn.accuracy", "srnet.psnr")
+
+
+@dataclass(frozen=True)
+class Sample:
+    submission: str
+    seed: int
+    check: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    submission: str
+    check: str
+    count: int
+    mean: float
+    std: float
+    minimum: float
+    maximum: float
+    threshold: float
+    fail_probability: float
+
+    @property
+    def margin_in_std(self) -> float:
+        return (self.mean - self.threshold) / self.std if self.std > 0 else math.inf
+
+
+def collect(
+    submissions: Sequence[Path],
+    seeds: Sequence[int],
+    session: Session,
+    progress: Callable[[Sample], None] | None = None,
+) -> list[Sample]:
+    """Grade every submission with every seed; keep the training checks' measured values."""
+    samples = []
+    for seed in seeds:
+        seeded = replace(session, options=replace(session.options, seed=seed, parts=("cnn", "srnet")))
+        for path in submissions:
+            report = grade(path, session=seeded)
+            for test in report.tests:
+                if test.name in METRICS:
+                    value = math.nan if test.value is None else test.value
+                    sample = Sample(Path(path).name, seed, test.name, value)
+                    samples.append(sample)
+                    if progress is not None:
+                        progress(sample)
+    return samples
+
+
+def summarize(samples: Sequence[Sample], rubric: Rubric) -> list[Summary]:
+    summaries = []
+    for submission in sorted({s.submission for s in samples}):
+        for check in METRICS:
+            values = [s.value for s in samples if s.submission == submission and s.check == check]
+            if not values:
+                continue
+            mean = statistics.fmean(values)
+            std = statistics.stdev(values) if len(values) > 1 else 0.0
+            threshold = float(rubric.spec(check).param("threshold"))
+            summaries.append(
+                Summary(submission, check, len(values), mean, std, min(values), max(values), threshold,
+                        fail_probability(mean, std, threshold))  # fmt: skip
+            )
+    return summaries
+
+
+def fail_probability(mean: float, std: float, threshold: float) -> float:
+    """P(X < threshold) for X ~ N(mean, std^2); a NaN mean means always failing.
+
+    >>> round(fail_probability(0.0, 1.0, -3.09), 4)
+    0.001
+    """
+    if math.isnan(mean):
+        return 1.0
+    if std == 0:
+        return 0.0 if mean >= threshold else 1.0
+    return 0.5 * math.erfc((mean - threshold) / (std * math.sqrt(2)))
+
+
+def write_samples(samples: Sequence[Sample], path: Path) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["submission", "seed", "check", "value"])
+        for s in samples:
+            writer.writerow([s.submission, s.seed, s.check, f"{s.value:.6f}"])
+    return path
+
+
+def render_summary(summaries: Sequence[Summary]) -> str:
+    lines = [
+        "| submission | check | runs | mean | std | min | max | threshold | margin (std) | P(false fail) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| {s.submission} | `{s.check}` | {s.count} | {s.mean:.4f} | {s.std:.4f} | {s.minimum:.4f} | "
+            f"{s.maximum:.4f} | {s.threshold:.4f} | {s.margin_in_std:.1f} | {s.fail_probability:.1e} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,57 @@
+"""Shared fixtures: paths, the fast test rubric, and submissions built on the reference."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.grading import Session, open_session
+from grader.options import GradeOptions
+from grader.rubric import Rubric, load_rubric, rubric_from_dict, tomllib
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "reference"
+ASSIGNMENT = REPO / "assignment"
+FIXTURES = REPO / "tests" / "fixtures"
+FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
+
+
+def fast_rubric(**timeouts: float) -> Rubric:
+    """The test rubric, optionally with shorter part timeouts (e.g. pixel_shuffle=15.0)."""
+    doc: dict[str, Any] = tomllib.loads(FAST_RUBRIC.read_text(encoding="utf-8"))
+    doc["limits"]["timeout_s"].update(timeouts)
+    return rubric_from_dict(doc, str(FAST_RUBRIC))
+
+
+def build_submission(dest: Path, overrides: dict[str, str] | None = None, base: Path = REFERENCE) -> Path:
+    """A copy of `base` (the reference) with some files replaced or added."""
+    shutil.copytree(base, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, text in (overrides or {}).items():
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
+
+
+def overlay_fixture(fixture: Path, dest: Path) -> Path:
+    """A fixture folder holds only the files that differ from the reference."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in fixture.glob("*.py")}
+    return build_submission(dest, files)
+
+
+@pytest.fixture(scope="session")
+def fast_session() -> Session:
+    """One grading session for the whole run: the data sets load once."""
+    return open_session(GradeOptions(device="cpu"), fast_rubric())
+
+
+@pytest.fixture(scope="session")
+def default_rubric() -> Rubric:
+    return load_rubric()
+
+
+@pytest.fixture()
+def python() -> str:
+    return sys.executable
