@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -29,7 +28,7 @@ from grader.parts.context import PartSource, PlanContext
 from grader.results import PARTS, CheckResult, Report, Status
 from grader.rubric import Rubric, load_rubric
 from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
-from grader.sandbox.runner import ChildSettings, PartRun, run_part
+from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 from grader.submission import StagedSubmission, SubmissionError, stage
 
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
@@ -82,41 +81,58 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
         except SubmissionError as exc:
             return _report(session, Path(submission).name, _all_errors(session, str(exc)), [str(exc)], {}, started)
         parts = [p for p in PARTS if p in session.options.parts]
-        with ThreadPoolExecutor(max_workers=session.workers) as pool:
-            futures = {part: pool.submit(_grade_part, session, staged, part, work / part) for part in parts}
-            outcomes = {part: future.result() for part, future in futures.items()}
-        tests = [result for part in parts for result in outcomes[part][0]]
-        logs = {part: outcomes[part][1] for part in parts if outcomes[part][1]}
-        return _report(session, staged.name, tests, list(staged.notes), logs, started)
+        settings = SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
+        # Started first: it imports torch while the parent plans the parts.
+        with Zygote.start(settings, work / "parts", session.device, session.rubric.threads) as zygote:
+            outcomes = _grade_parts(session, staged, parts, zygote)
+        tests = [result for part in parts for result in outcomes[part].results]
+        return _report(session, staged.name, tests, list(staged.notes), logs_of(outcomes), started)
     finally:
         if not session.options.keep_workdir:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _grade_part(
-    session: Session, staged: StagedSubmission, part: str, work: Path
-) -> tuple[list[CheckResult], dict[str, Any]]:
-    """All results of one part; never raises."""
-    specs = {spec.name: spec for spec in session.rubric.for_part(part)}
-    checks = checks_for(part)
-    source = staged.sources.get(part)
-    if source is None:
-        why = staged.problems.get(part, "this part is missing from the submission")
-        return [error_result(specs[c.name], Status.ERROR, why) for c in checks], {}
-    try:
-        plan = PLANNERS[part].plan(_plan_context(session), source)
-    except DataError as exc:
-        return [error_result(specs[c.name], Status.ERROR, f"grader data problem: {exc}") for c in checks], {}
-    except Exception as exc:  # noqa: BLE001 - a planning bug costs this part, not the report
-        message = f"internal grader error while preparing this part ({type(exc).__name__}: {exc})"
-        return [error_result(specs[c.name], Status.ERROR, message) for c in checks], {}
-    work.mkdir(parents=True)
-    settings = ChildSettings(
-        session.isolation, session.rubric.limits.timeout_s[part], session.rubric.limits.output_kb
-    )
-    run = run_part(plan.job, plan.inputs, staged.folder, work, settings)
-    results = [evaluate(c, run, plan, specs[c.name]) for c in checks]
-    return results, _log(run)
+@dataclass(frozen=True)
+class _PartOutcome:
+    results: list[CheckResult]
+    log: dict[str, Any]
+
+
+def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
+    return {part: outcome.log for part, outcome in outcomes.items() if outcome.log}
+
+
+def _grade_parts(
+    session: Session, staged: StagedSubmission, parts: list[str], zygote: Zygote
+) -> dict[str, _PartOutcome]:
+    """Plan each part in the parent, run them all in one sandbox, score; never raises."""
+    outcomes: dict[str, _PartOutcome] = {}
+    plans: dict[str, Any] = {}
+    for part in parts:
+        source = staged.sources.get(part)
+        if source is None:
+            why = staged.problems.get(part, "this part is missing from the submission")
+            outcomes[part] = _PartOutcome(_errors(session, part, why), {})
+            continue
+        try:
+            plans[part] = PLANNERS[part].plan(_plan_context(session), source)
+        except DataError as exc:
+            outcomes[part] = _PartOutcome(_errors(session, part, f"grader data problem: {exc}"), {})
+        except Exception as exc:  # noqa: BLE001 - a planning bug costs this part, not the report
+            message = f"internal grader error while preparing this part ({type(exc).__name__}: {exc})"
+            outcomes[part] = _PartOutcome(_errors(session, part, message), {})
+    if plans:
+        jobs = [PartJob(plan.job, plan.inputs, session.rubric.limits.timeout_s[part]) for part, plan in plans.items()]
+        runs = zygote.run(jobs, staged.folder)
+        for part, plan in plans.items():
+            specs = {spec.name: spec for spec in session.rubric.for_part(part)}
+            results = [evaluate(c, runs[part], plan, specs[c.name]) for c in checks_for(part)]
+            outcomes[part] = _PartOutcome(results, _log(runs[part]))
+    return outcomes
+
+
+def _errors(session: Session, part: str, message: str) -> list[CheckResult]:
+    return [error_result(spec, Status.ERROR, message) for spec in session.rubric.for_part(part)]
 
 
 def _plan_context(session: Session) -> PlanContext:

@@ -2,16 +2,17 @@
 
 from grader.sandbox.isolation import Isolation, detect_isolation
 from grader.sandbox.protocol import Job, MalformedOutput, ProbeResult, ProbeStatus
-from grader.sandbox.runner import ChildSettings, PartRun, run_part
+from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 
 __all__ = [
-    "ChildSettings",
     "Isolation",
     "Job",
     "MalformedOutput",
+    "PartJob",
     "PartRun",
     "ProbeResult",
     "ProbeStatus",
+    "SandboxSettings",
     "detect_isolation",
-    "run_part",
+    "Zygote",
 ]

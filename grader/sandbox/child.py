@@ -1,9 +1,9 @@
-"""The child process: runs one part's probes on the student's code.
+"""One part's child process: runs the part's probes on the student's code.
 
-Started by `grader.sandbox.runner` as
-`python -I -c <bootstrap> IO_DIR SCRATCH_DIR`. It limits itself before any
-student code runs, then writes one result per probe into IO_DIR/out. It
-computes no score: whatever it writes, the parent checks.
+The zygote forks it (see `grader.sandbox.zygote`); torch is already
+imported, no student code has run yet. It limits itself, then writes one
+result per probe into IO_DIR/out. It computes no score: whatever it writes,
+the parent checks.
 """
 
 from __future__ import annotations
@@ -24,25 +24,21 @@ def limit_resources(memory_mb: int, file_size_mb: int, device: str) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def main(argv: list[str]) -> int:
-    io_dir, scratch = Path(argv[1]), Path(argv[2])
-    from grader.sandbox.protocol import INPUTS_FILE, JOB_FILE, OUT_DIR, STARTED_FILE, Job
-
-    job = Job.from_json((io_dir / JOB_FILE).read_text(encoding="utf-8"))
-    limit_resources(job.memory_mb, job.file_size_mb, job.device)
-
-    import einops  # noqa: F401  # before the scratch folder joins sys.path: no einops.py of theirs
+def run(io_dir: Path, scratch: Path) -> None:
+    """Run the job in `io_dir` against the copy in `scratch`, then leave without cleanup."""
     import numpy as np
     import torch
 
-    torch.set_num_threads(job.threads)
-    with np.load(io_dir / INPUTS_FILE, allow_pickle=False) as archive:
-        inputs = {key: archive[key] for key in archive.files}
-
     from grader.probes import probes_for
     from grader.probes.common import NotRun, ProbeContext, describe_exception
-    from grader.sandbox.protocol import write_probe
+    from grader.sandbox.protocol import INPUTS_FILE, JOB_FILE, OUT_DIR, STARTED_FILE, Job, write_probe
 
+    job = Job.from_json((io_dir / JOB_FILE).read_text(encoding="utf-8"))
+    with np.load(io_dir / INPUTS_FILE, allow_pickle=False) as archive:
+        inputs = {key: archive[key] for key in archive.files}
+    limit_resources(job.memory_mb, job.file_size_mb, job.device)
+    torch.set_num_threads(job.threads)
+    os.environ.update(HOME=str(scratch), TMPDIR=str(scratch / ".tmp"))
     probes = probes_for(job.part)
     ctx = ProbeContext(job=job, inputs=inputs, scratch=scratch)
     os.chdir(scratch)
@@ -68,12 +64,3 @@ def main(argv: list[str]) -> int:
             pass
     # Skip interpreter shutdown: student atexit hooks and __del__ methods must not run after us.
     os._exit(0)
-
-
-# The bootstrap the runner passes with -c: it imports this copy of the grader even where
-# PYTHONPATH is ignored (-I), then takes its folder off sys.path again before main().
-BOOTSTRAP = (
-    "import sys; sys.path.insert(0, sys.argv[3]); "
-    "import grader.sandbox.child as child; sys.path.remove(sys.argv[3]); "
-    "child.main(sys.argv)"
-)
