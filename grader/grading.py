@@ -74,19 +74,22 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
     """
     session = session or open_session(options or GradeOptions())
     started = time.monotonic()
+    timings: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="cnn-grader-"))
     try:
         try:
             staged = stage(Path(submission), work / "submission")
         except SubmissionError as exc:
-            return _report(session, Path(submission).name, _all_errors(session, str(exc)), [str(exc)], {}, started)
+            errors = _all_errors(session, str(exc))
+            return _report(session, Path(submission).name, errors, [str(exc)], {}, started, timings)
+        timings["stage"] = time.monotonic() - started
         parts = [p for p in PARTS if p in session.options.parts]
         settings = SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
         # Started first: it imports torch while the parent plans the parts.
         with Zygote.start(settings, work / "parts", session.device, session.rubric.threads) as zygote:
-            outcomes = _grade_parts(session, staged, parts, zygote)
+            outcomes = _grade_parts(session, staged, parts, zygote, timings)
         tests = [result for part in parts for result in outcomes[part].results]
-        return _report(session, staged.name, tests, list(staged.notes), logs_of(outcomes), started)
+        return _report(session, staged.name, tests, list(staged.notes), logs_of(outcomes), started, timings)
     finally:
         if not session.options.keep_workdir:
             shutil.rmtree(work, ignore_errors=True)
@@ -103,9 +106,12 @@ def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
 
 
 def _grade_parts(
-    session: Session, staged: StagedSubmission, parts: list[str], zygote: Zygote
+    session: Session, staged: StagedSubmission, parts: list[str], zygote: Zygote, timings: dict[str, float]
 ) -> dict[str, _PartOutcome]:
-    """Plan each part in the parent, run them all in one sandbox, score; never raises."""
+    """Plan each part in the parent, run them all in one sandbox, score; never raises.
+
+    `timings` receives the seconds spent per phase (plan.PART, sandbox, score).
+    """
     outcomes: dict[str, _PartOutcome] = {}
     plans: dict[str, Any] = {}
     for part in parts:
@@ -114,8 +120,10 @@ def _grade_parts(
             why = staged.problems.get(part, "this part is missing from the submission")
             outcomes[part] = _PartOutcome(_errors(session, part, why), {})
             continue
+        clock = time.monotonic()
         try:
             plans[part] = PLANNERS[part].plan(_plan_context(session), source)
+            timings[f"plan.{part}"] = time.monotonic() - clock
         except DataError as exc:
             outcomes[part] = _PartOutcome(_errors(session, part, f"grader data problem: {exc}"), {})
         except Exception as exc:  # noqa: BLE001 - a planning bug costs this part, not the report
@@ -123,11 +131,16 @@ def _grade_parts(
             outcomes[part] = _PartOutcome(_errors(session, part, message), {})
     if plans:
         jobs = [PartJob(plan.job, plan.inputs, session.rubric.limits.timeout_s[part]) for part, plan in plans.items()]
+        clock = time.monotonic()
         runs = zygote.run(jobs, staged.folder)
+        timings["sandbox"] = time.monotonic() - clock
+        clock = time.monotonic()
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
             results = [evaluate(c, runs[part], plan, specs[c.name]) for c in checks_for(part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]))
+            timings[f"part.{part}"] = runs[part].duration_s
+        timings["score"] = time.monotonic() - clock
     return outcomes
 
 
@@ -164,6 +177,7 @@ def _report(
     notes: list[str],
     logs: dict[str, Any],
     started: float,
+    timings: dict[str, float],
 ) -> Report:
     if not session.isolation.network_off:
         notes = [*notes, "network isolation is not available on this machine: student code could reach the network"]
@@ -174,6 +188,7 @@ def _report(
         tests=tuple(tests),
         notes=tuple(notes),
         duration_s=time.monotonic() - started,
+        timings={name: round(seconds, 3) for name, seconds in timings.items()},
         sandbox={**as_dict(session.isolation), "seed_source": "option" if session.options.seed is not None
                  else "rubric", "rubric": session.rubric.source, "parts": logs},  # fmt: skip
     )

@@ -65,6 +65,7 @@ class Report:
     notes: tuple[str, ...] = ()
     duration_s: float = 0.0
     sandbox: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     @property
     def score(self) -> float:
@@ -101,6 +102,7 @@ class Report:
             "notes": list(self.notes),
             "duration_s": round(self.duration_s, 2),
             "sandbox": dict(self.sandbox),
+            "timings": dict(self.timings),
         }
 
 
@@ -125,4 +127,5 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         notes=tuple(str(n) for n in doc.get("notes", ())),
         duration_s=float(doc.get("duration_s", 0.0)),
         sandbox=dict(doc.get("sandbox", {})),
+        timings={str(k): float(v) for k, v in doc.get("timings", {}).items()},
     )

@@ -55,3 +55,12 @@ def default_rubric() -> Rubric:
 @pytest.fixture()
 def python() -> str:
     return sys.executable
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="Rewrite the reporters' golden files.")
+
+
+@pytest.fixture()
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))

@@ -1,0 +1,62 @@
+"""Every reporter against its golden file (refresh with `pytest --update-goldens`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from grader.report import WRITERS, write_all
+from grader.report.gradescope import to_gradescope
+from grader.results import CheckResult, Report, Status, report_from_dict
+
+GOLDENS = Path(__file__).parent / "goldens"
+
+
+def sample_report() -> Report:
+    return Report(
+        submission="alice.zip",
+        grader_version="0.1.0",
+        device="cpu",
+        tests=(
+            CheckResult("cnn.architecture", 2.0, 2.0, Status.PASSED, "28,938 parameters"),
+            CheckResult("cnn.accuracy", 2.5, 4.0, Status.PARTIAL, "test accuracy 80.0%", 0.8),
+            CheckResult("srnet.output_shape", 0.0, 2.0, Status.FAILED,
+                        "input (2, 1, 17, 23), r=3: expected (2, 1, 51, 69), got (2, 9, 17, 23)"),  # fmt: skip
+            CheckResult("srnet.psnr", 0.0, 4.0, Status.TIMEOUT, "the part timed out after 300 s"),
+            CheckResult("pixel_shuffle.gradients", 0.0, 1.0, Status.ERROR, "ValueError: <bad> & \"quoted\""),
+        ),
+        notes=("cell 3, line 1: dropped `model.fit()`",),
+        duration_s=12.34,
+        sandbox={"isolation": "test"},
+        timings={"sandbox": 10.0},
+    )
+
+
+@pytest.mark.parametrize("writer", WRITERS, ids=lambda w: w.__module__.rsplit(".", 1)[-1])
+def test_writer_matches_golden(writer, tmp_path: Path, update_goldens: bool) -> None:  # type: ignore[no-untyped-def]
+    path = writer(sample_report(), tmp_path)
+    golden = GOLDENS / path.name
+    if update_goldens:
+        golden.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_report_json_follows_the_contract_and_round_trips(tmp_path: Path) -> None:
+    write_all(sample_report(), tmp_path)
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert doc["score"] == sum(t["score"] for t in doc["tests"]) == 4.5
+    assert doc["max_score"] == 13.0
+    assert all(t["name"].split(".")[0] in ("cnn", "srnet", "pixel_shuffle") for t in doc["tests"])
+    assert {t["status"] for t in doc["tests"]} <= {"passed", "partial", "failed", "error", "timeout"}
+    assert report_from_dict(doc).tests == sample_report().tests
+
+
+def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:
+    gradescope = to_gradescope(sample_report())
+    assert gradescope["score"] == 4.5 and len(gradescope["tests"]) == 5
+    write_all(sample_report(), tmp_path)
+    suite = ElementTree.parse(tmp_path / "junit.xml").getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "2", "2")
