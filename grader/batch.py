@@ -49,7 +49,12 @@ def grade_batch(
         report = _stored(target, stamp)
         state = "reused"
         if report is None:
-            report = grade(path, session=session)
+            try:
+                report = grade(path, session=session)
+            except Exception as exc:  # noqa: BLE001 - one bad submission must not stop the batch
+                rows.append(Row(path.name, name, None, f"not graded: internal error ({type(exc).__name__}: {exc})"))
+                write_gradebook(rows, out_dir)
+                continue
             report = replace(report, sandbox={**report.sandbox, "fingerprint": stamp})
             write_all(report, target)
             state = "graded"

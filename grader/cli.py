@@ -2,7 +2,8 @@
 
 Exit status: 0 whenever a report was written (whatever the score), 1 when
 `--fail-under` is given and the score is below it, 2 for bad usage (a
-missing path, an unreadable rubric or data folder).
+missing path, an unreadable rubric or data folder, an unwritable output
+folder), 3 for an internal error of the grader itself.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
     from grader.report.terminal import show
 
     session = _session(rubric_path, settings, fail_under)
+    _guarded(lambda: out_dir.mkdir(parents=True, exist_ok=True))  # fail before, not after, the work
     report = _guarded(lambda: grade_one(submission, session=session))
-    write_all(report, out_dir)
+    _guarded(lambda: write_all(report, out_dir))
     if not quiet:
         show(report, Console())
     click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
@@ -128,12 +130,20 @@ def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: flo
     return session
 
 
+INTERNAL_ERROR = 3
+
+
 def _guarded(work: Callable[[], Any]) -> Any:
-    """Data problems are usage errors (exit 2) with a message, not tracebacks."""
+    """Data problems are usage errors (exit 2); a grader bug is one clear line (exit 3), not a traceback."""
     try:
         return work()
     except DataError as exc:
         raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.UsageError(f"cannot read or write files: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the user's terminal
+        click.echo(f"cnn-grader: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
+        sys.exit(INTERNAL_ERROR)
 
 
 @main.command()
