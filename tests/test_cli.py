@@ -74,3 +74,16 @@ def test_batch_writes_a_gradebook_and_resumes(tmp_path: Path) -> None:
     second = cli(*args)
     assert [r["state"] for r in csv.DictReader((out / "gradebook.csv").open())] == ["reused"] * 3
     assert "reused" in second.stdout
+
+
+def test_device_cuda_grades_on_the_gpu_or_is_refused_clearly(tmp_path: Path) -> None:
+    import torch
+
+    result = cli("grade", str(REFERENCE), "--out", str(tmp_path / "r"), "--rubric", str(FAST_RUBRIC),
+                 "--device", "cuda", "--part", "pixel_shuffle", "-q")  # fmt: skip
+    if torch.cuda.is_available():
+        assert result.returncode == 0, result.stderr
+        report = json.loads((tmp_path / "r" / "report.json").read_text())
+        assert report["device"] == "cuda" and report["score"] == report["max_score"] == 10.0
+    else:
+        assert result.returncode == 2 and "no CUDA device" in result.stderr
