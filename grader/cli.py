@@ -3,6 +3,10 @@
 Exit status: 0 whenever a report was written (whatever the score), 1 when
 `--fail-under` is given and the score is below it, 2 for bad usage (a
 missing path, an unreadable rubric or data folder).
+
+Commands: `grade` and `batch` (instructors, CI), `check` (students' quick
+self-check), `release` (stubs and notebook from the solutions), `init-ci`
+(a GitHub Actions workflow for a student repository), `calibrate`.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Grade only this part (repeatable)."),
         click.option("--keep-workdir", is_flag=True, help="Keep the children's scratch folders (debugging)."),
         click.option("--quiet", "-q", is_flag=True, help="No terminal table."),
+        click.option("--show-hidden", is_flag=True,
+                     help="Show hidden checks' details in the terminal, report.md and junit.xml (instructors)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -59,17 +65,18 @@ def main() -> None:
 @click.option("--fail-under", type=float, default=None, help="Exit 1 when the score is below this.")
 @_common
 def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path: Path | None,
-          quiet: bool, **settings: Any) -> None:  # fmt: skip
+          quiet: bool, show_hidden: bool, **settings: Any) -> None:  # fmt: skip
     """Grade one SUBMISSION (folder, .zip, .ipynb or .py) into OUT/report.json and friends."""
     from grader.grading import grade as grade_one
     from grader.report import write_all
     from grader.report.terminal import show
+    from grader.visibility import redact
 
     session = _session(rubric_path, settings, fail_under)
     report = _guarded(lambda: grade_one(submission, session=session))
-    write_all(report, out_dir)
+    write_all(report, out_dir, show_hidden)
     if not quiet:
-        show(report, Console())
+        show(report if show_hidden else redact(report), Console())
     click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
     if fail_under is not None and report.score < fail_under:
         sys.exit(1)
@@ -78,7 +85,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_common
-def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, **settings: Any) -> None:
+def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, show_hidden: bool,
+          **settings: Any) -> None:  # fmt: skip
     """Grade every submission in the folder SUBMISSIONS into OUT/gradebook.csv.
 
     Each submission gets OUT/NAME/report.json; unchanged submissions that
@@ -92,7 +100,7 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
         if not quiet:
             click.echo(f"{name}: {report.score:g} / {report.max_score:g} ({state})")
 
-    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress))
+    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden))
     click.echo(f"gradebook -> {gradebook}")
 
 
@@ -137,6 +145,35 @@ def _guarded(work: Callable[[], Any]) -> Any:
 
 
 @main.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rubric TOML file (default: the shipped rubric); its [selfcheck] table applies.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the report files into this folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No terminal table.")
+def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quiet: bool) -> None:
+    """Self-check SUBMISSION in seconds: the visible checks, public inputs, a few training steps.
+
+    Hidden checks are named, not run; `grade` runs everything.
+    """
+    from grader.report import write_all
+    from grader.report.terminal import show
+    from grader.rubric import RubricError
+    from grader.selfcheck import self_check
+
+    try:
+        report = _guarded(lambda: self_check(submission, rubric_path))
+    except RubricError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out_dir is not None:
+        write_all(report, out_dir)
+    if not quiet:
+        show(report, Console())
+    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks"
+               + (f" -> {out_dir / 'report.json'}" if out_dir is not None else ""))  # fmt: skip
+
+
+@main.command()
 @click.option("--reference", "reference_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("reference"), show_default=True, help="The solutions, with solution markers.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -176,5 +213,5 @@ def calibrate(submissions: tuple[Path, ...], seeds: int, out_dir: Path, rubric_p
 
 _NO_SETTINGS: dict[str, Any] = {
     "device": DEFAULTS.device, "seed": None, "workers": None, "mnist_root": None, "sr_root": None,
-    "parts": (), "keep_workdir": False,
+    "parts": (), "keep_workdir": False, "show_hidden": False,
 }  # fmt: skip

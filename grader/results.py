@@ -34,6 +34,7 @@ class CheckResult:
     status: Status
     output: str = ""
     value: float | None = None  # the measured quantity, e.g. test accuracy, where there is one
+    visibility: str = "visible"  # from the rubric: "visible", "hidden" or "after_due_date"
 
     @property
     def part(self) -> str:
@@ -65,6 +66,7 @@ class Report:
     notes: tuple[str, ...] = ()
     duration_s: float = 0.0
     sandbox: dict[str, Any] = field(default_factory=dict)
+    hidden_checks: tuple[str, ...] = ()  # `check` only: the checks it did not run, named and nothing more
 
     @property
     def score(self) -> float:
@@ -101,6 +103,7 @@ class Report:
             "notes": list(self.notes),
             "duration_s": round(self.duration_s, 2),
             "sandbox": dict(self.sandbox),
+            "hidden_checks": list(self.hidden_checks),
         }
 
 
@@ -114,6 +117,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             status=Status(t["status"]),
             output=str(t.get("output", "")),
             value=None if t.get("value") is None else float(t["value"]),
+            visibility=str(t.get("visibility", "visible")),
         )
         for t in doc["tests"]
     )
@@ -125,4 +129,5 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         notes=tuple(str(n) for n in doc.get("notes", ())),
         duration_s=float(doc.get("duration_s", 0.0)),
         sandbox=dict(doc.get("sandbox", {})),
+        hidden_checks=tuple(str(n) for n in doc.get("hidden_checks", ())),
     )
