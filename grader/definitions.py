@@ -5,13 +5,17 @@ definitions and simple constants (`FACTOR = 3`, `FEATURES = 32 * 7 * 7`,
 `device = torch.device("cuda" if torch.cuda.is_available() else "cpu")`).
 Training loops, plots and other top-level calls are dropped, each drop noted.
 
-A kept statement must also run, because all three parts import the one
-module built here: a definition whose decorators, defaults or base classes
-need a name that only dropped code sets, and an import of a module that is
-not installed where the grader runs (`google.colab`), are dropped as well,
-with the reason. Of a function or class defined twice only the last
-definition is kept, as the notebook would end up with; so an abandoned
-first attempt is neither run nor read by the static checks.
+A kept statement must also run: a definition whose decorators, defaults or
+base classes need a name that only dropped code sets, and an import of a
+module that is not installed where the grader runs (`google.colab`), are
+dropped as well, with the reason. Of a function or class defined twice only
+the last definition is kept, as the notebook would end up with; so an
+abandoned first attempt is neither run nor read by the static checks.
+
+Each part then gets its own module (`module_source`): the kept statements
+its names need, directly or through each other. One part's broken class
+cannot stop another part's import, and nothing a part does not use (plotting
+imports, a helper naming `net.pixel_shuffle`) is run or read for it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import importlib.machinery
 import importlib.util
 import sys
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from grader.notebook import Cell
 
@@ -33,36 +37,41 @@ MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__
 
 
 @dataclass(frozen=True)
-class Extracted:
-    """The module built from the kept statements, and what the student should know."""
+class Statement:
+    """A kept top-level statement: where it was, its text, the names it binds and uses."""
 
-    source: str
-    notes: tuple[str, ...]  # cells that do not parse, then each statement dropped or replaced
-    defined: frozenset[str]  # top-level names the module binds
-    star_import: bool  # `from x import *` was kept: more names than `defined`
-    syntax_errors: tuple[str, ...]  # one message per cell that does not parse
+    where: str
+    text: str
+    binds: frozenset[str]  # "*" for a star import
+    needs: frozenset[str]  # names read when the statement itself runs
+    uses: frozenset[str]  # every name it mentions, function bodies included
+    definition: bool  # a def or class, which a later one replaces
 
 
 @dataclass(frozen=True)
-class _Kept:
-    where: str
-    text: str
-    binds: frozenset[str]
-    needs: frozenset[str]  # names read when the statement runs
-    definition: bool  # a def or class, which a later one replaces
+class Extracted:
+    """The kept statements, in order, and what the student should know."""
+
+    statements: tuple[Statement, ...]
+    future: tuple[str, ...]  # `from __future__` imports, which must come first
+    notes: tuple[str, ...]  # cells that do not parse, then each statement dropped or replaced
+    syntax_errors: tuple[str, ...]  # one message per cell that does not parse
+
+    @property
+    def defined(self) -> frozenset[str]:
+        return frozenset(name for s in self.statements for name in s.binds)
 
 
 def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = frozenset(),
                         available: Callable[[str], bool] | None = None) -> Extracted:  # fmt: skip
-    """Build one importable module from the cells' definitions.
+    """Keep the cells' definitions; `local_modules` can be imported besides installed ones.
 
     >>> extract_definitions([Cell("cell 1", "import math\\nx = f()\\nK = 3")]).notes
     ('cell 1, line 2: dropped `x = f()`',)
     """
-    available = available or module_available
     lazy = any(_is_future_annotations(line) for c in cells for line in c.source.splitlines())
     bound = set(dir(builtins)) | MODULE_NAMES
-    kept: list[_Kept] = []
+    kept: list[Statement] = []
     future: list[str] = []
     notes: list[str] = []
     errors: list[str] = []
@@ -72,32 +81,58 @@ def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = froze
         except SyntaxError as exc:
             errors.append(_syntax_message(cell, exc))
             continue
-        lines, quoted = cell.source.splitlines(), cell.quoted_lines()
         for node in tree.body:
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            where, text = cell.where(start), "\n".join(lines[start - 1 : node.end_lineno])
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                future.append(text)
-                continue
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-                continue  # a docstring, or a markdown cell turned string (Colab export): nothing to run
-            reason = _drop_reason(node, bound, lazy, local_modules, available)
-            if reason is None:
-                item = _Kept(where, text, _binds(node), _needs(node, lazy), isinstance(node, DEFINITIONS))
-                kept.append(item)
-                bound |= item.binds
-            else:
-                notes.append(f"{where}: dropped `{_first_line(quoted[start - 1])}`{reason}")
+            outcome = _judge(node, cell, bound, lazy, local_modules, available or module_available)
+            if isinstance(outcome, Statement):
+                kept.append(outcome)
+                bound |= outcome.binds
+            elif outcome.startswith("from __future__"):
+                future.append(outcome)
+            elif outcome:
+                notes.append(outcome)
     kept, replaced = _last_definitions(kept)
+    return Extracted(tuple(kept), tuple(future), (*errors, *notes, *replaced), tuple(errors))
+
+
+def module_source(extracted: Extracted, names: Iterable[str]) -> str:
+    """The module for the given names: the statements they need, in notebook order.
+
+    >>> ex = extract_definitions([Cell("cell 1", "import os\\nimport math\\ndef f():\\n    return math.pi")])
+    >>> "import os" in module_source(ex, ["f"]), "import math" in module_source(ex, ["f"])
+    (False, True)
+    """
+    statements = extracted.statements
+    wanted = set(names)
+    if not any("*" in s.binds for s in statements):
+        chosen: set[int] = set()
+        while True:  # grow to a fixed point: what the chosen statements use
+            more = {i for i, s in enumerate(statements) if i not in chosen and s.binds & wanted}
+            if not more:
+                break
+            chosen |= more
+            wanted |= {name for i in more for name in statements[i].uses}
+        statements = tuple(s for i, s in enumerate(statements) if i in chosen)
     header = "# Built by cnn-grader from the definitions in the submission.\n"
-    blocks = [f"# {k.where}\n{k.text}" for k in kept]
-    return Extracted(
-        source="\n".join([*future, header, *blocks]) + "\n",
-        notes=(*errors, *notes, *replaced),
-        defined=frozenset(name for k in kept for name in k.binds),
-        star_import=any("*" in k.binds for k in kept),
-        syntax_errors=tuple(errors),
-    )
+    blocks = [f"# {s.where}\n{s.text}" for s in statements]
+    return "\n".join([*extracted.future, header, *blocks]) + "\n"
+
+
+def _judge(node: ast.stmt, cell: Cell, bound: set[str], lazy: bool, local: frozenset[str],
+           available: Callable[[str], bool]) -> Statement | str:  # fmt: skip
+    """A kept Statement; or a `from __future__` line; or the note saying why it was dropped
+    ("" for a docstring, which has nothing to run)."""
+    lines, quoted = cell.source.splitlines(), cell.quoted_lines()
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    where, text = cell.where(start), "\n".join(lines[start - 1 : node.end_lineno])
+    if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        return text
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return ""  # a docstring, or a markdown cell turned string (Colab export)
+    reason = _drop_reason(node, bound, lazy, local, available)
+    if reason is not None:
+        return f"{where}: dropped `{_first_line(quoted[start - 1])}`{reason}"
+    uses = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return Statement(where, text, _binds(node), _needs(node, lazy), uses, isinstance(node, DEFINITIONS))
 
 
 def module_available(name: str) -> bool:
@@ -237,7 +272,7 @@ def _loaded(parts: list[ast.AST]) -> set[str]:
     return loaded - local
 
 
-def _last_definitions(kept: list[_Kept]) -> tuple[list[_Kept], list[str]]:
+def _last_definitions(kept: list[Statement]) -> tuple[list[Statement], list[str]]:
     """Drop a def or class that a later one of the same name replaces, unless something
     in between used it while running (a base class, a decorator)."""
     result, notes = [], []

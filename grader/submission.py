@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
-from grader.definitions import Extracted, extract_definitions
+from grader.definitions import Extracted, extract_definitions, module_source
 from grader.notebook import Cell, NotebookError, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
 
@@ -35,7 +35,8 @@ PART_FILES: Mapping[str, str] = MappingProxyType(
 PART_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"cnn": ("CNN",), "srnet": ("SuperResolutionNet",), "pixel_shuffle": ("pixel_shuffle", "PixelShuffle")}
 )
-COMBINED_MODULE = "submission_module.py"
+# A notebook's part is graded from the module built for it: `notebook_cnn.py`, ...
+NOTEBOOK_MODULE = "notebook_{part}.py"
 MAX_NOTES = 40  # notes of a notebook: the first ones tell the story
 MAX_FILES = 2000
 MAX_BYTES = 100 << 20
@@ -96,7 +97,7 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
 
 def _single_file(folder: Path) -> Path | None:
     notebooks = sorted(folder.glob("*.ipynb"))
-    scripts = sorted(p for p in folder.glob("*.py") if p.name != COMBINED_MODULE)
+    scripts = sorted(folder.glob("*.py"))
     if len(notebooks) == 1:
         return notebooks[0]
     return scripts[0] if not notebooks and len(scripts) == 1 else None
@@ -110,8 +111,6 @@ def _from_single_file(path: Path, dest: Path, name: str | None = None) -> Staged
         (dest / file_name).write_text(text, encoding="utf-8")
     local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
     extracted = extract_definitions(list(prepared.cells), local)
-    module = dest / COMBINED_MODULE
-    module.write_text(extracted.source, encoding="utf-8")
     what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
     sources, problems = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
     summary = (
@@ -126,7 +125,7 @@ def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
     """Syntax errors first, then the other notes in notebook order, at most MAX_NOTES."""
     def position(note: str) -> tuple[int, int]:
         numbers = [int(n) for n in re.findall(r"(?:cell|line) (\d+)", note.split(":", 1)[0])]
-        return (numbers + [0, 0])[0], (numbers + [0, 0])[1]
+        return (numbers + [10**9, 0])[0], (numbers + [10**9, 0])[1]
 
     rest = sorted((n for n in notes if n not in first), key=position)
     ordered = [*first, *rest]
@@ -149,16 +148,19 @@ def _read_cells(path: Path) -> list[Cell]:
 def _single_file_parts(
     dest: Path, extracted: Extracted, written: frozenset[str], what: str
 ) -> tuple[dict[str, PartSource | None], dict[str, str]]:
-    """Each part from its `%%writefile`d file, else from the built module; a part none
-    of whose names is defined is not run, and says why (a cell that did not parse)."""
+    """Each part from its `%%writefile`d file, else from a module built for it; a part
+    none of whose names is defined is not run, and says why (a cell that did not parse)."""
     sources: dict[str, PartSource | None] = {}
     problems: dict[str, str] = {}
+    star = "*" in extracted.defined
     for part, file in PART_FILES.items():
         names = PART_NAMES[part]
         if file in written:
             sources[part] = PartSource(file, dest / file)
-        elif extracted.star_import or any(n in extracted.defined for n in names):
-            sources[part] = PartSource(COMBINED_MODULE, dest / COMBINED_MODULE, combined=True)
+        elif star or any(n in extracted.defined for n in names):
+            module = dest / NOTEBOOK_MODULE.format(part=part)
+            module.write_text(module_source(extracted, names), encoding="utf-8")
+            sources[part] = PartSource(module.name, module, combined=True)
         else:
             sources[part] = None
             why = "; ".join(extracted.syntax_errors) or "no cell defines it"
