@@ -190,6 +190,32 @@ def release(reference_dir: Path, out_dir: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+@main.command("init-ci")
+@click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."))
+@click.option("--fail-under", type=click.FloatRange(min=0), default=None,
+              help="Fail the job below this score (default: full marks of the shipped rubric).")
+@click.option("--grader-version", default=__version__, show_default=True,
+              help="The cnn-grader release the workflow installs from the package index.")
+@click.option("--python", "python_version", default="3.11", show_default=True, help="Python of the runner.")
+@click.option("--force", is_flag=True, help="Replace an existing workflow file.")
+def init_ci(repository: Path, fail_under: float | None, grader_version: str, python_version: str,
+            force: bool) -> None:  # fmt: skip
+    """Write a GitHub Actions workflow that grades the student REPOSITORY (default: here).
+
+    It installs cnn-grader==VERSION, runs `cnn-grader grade . --fail-under N` and
+    appends report.md to the job summary.
+    """
+    from grader.ci_workflow import CiSettings, write_workflow
+
+    if fail_under is None:
+        fail_under = sum(spec.points for spec in load_rubric().checks.values())
+    try:
+        path = write_workflow(CiSettings(grader_version, fail_under, python_version), repository, force)
+    except (FileExistsError, OSError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"wrote {path}: grades with cnn-grader {grader_version}, fails below {fail_under:g}")
+
+
 @main.command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--seeds", type=click.IntRange(min=2), default=20, show_default=True, help="Seeds 0 .. N-1.")

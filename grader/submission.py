@@ -69,13 +69,22 @@ def stage(path: Path, dest: Path) -> StagedSubmission:
     suffix = path.suffix.lower()
     if path.is_dir():
         _copy_folder(_part_root(path), dest)
-        return _from_folder(path.name, dest)
+        return _from_folder(submission_name(path), dest)
     if suffix == ".zip":
         _extract_zip(path, dest)
         return _from_folder(path.name, dest)
     if suffix in (".ipynb", ".py"):
         return _from_single_file(path, dest)
     raise SubmissionError(f"{path.name}: expected a folder, a .zip, a .ipynb or a .py file")
+
+
+def submission_name(path: Path) -> str:
+    """The name reports use: the file or folder name, also for `.` (CI grades the repository).
+
+    >>> submission_name(Path("/course/alice.zip")), submission_name(Path("/course/bob/."))
+    ('alice.zip', 'bob')
+    """
+    return Path(os.path.abspath(path)).name or str(path)
 
 
 def _from_folder(name: str, folder: Path) -> StagedSubmission:

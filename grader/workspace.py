@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from grader.sandbox.runner import SandboxSettings, Zygote
-from grader.submission import StagedSubmission, SubmissionError, stage
+from grader.submission import StagedSubmission, SubmissionError, stage, submission_name
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def open_workspace(
         try:
             staged = stage(Path(submission), folder / "submission")
         except SubmissionError as exc:
-            yield Workspace(Path(submission).name, folder, started, None, None, str(exc))
+            yield Workspace(submission_name(Path(submission)), folder, started, None, None, str(exc))
             return
         with Zygote.start(sandbox, folder / "parts", device, threads) as zygote:
             yield Workspace(staged.name, folder, started, staged, zygote)
