@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib.machinery
-import importlib.util
-import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from grader.importable import module_available
 from grader.notebook import Cell
 
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -133,30 +131,6 @@ def _judge(node: ast.stmt, cell: Cell, bound: set[str], lazy: bool, local: froze
         return f"{where}: dropped `{_first_line(quoted[start - 1])}`{reason}"
     uses = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
     return Statement(where, text, _binds(node), _needs(node, lazy), uses, isinstance(node, DEFINITIONS))
-
-
-def module_available(name: str) -> bool:
-    """Whether `import name` can work here, found without importing anything new.
-
-    >>> module_available("json"), module_available("google.colab")
-    (True, False)
-    """
-    if name in sys.modules:
-        return True
-    head, *rest = name.split(".")
-    try:
-        spec = importlib.util.find_spec(head)
-    except (ImportError, ValueError):
-        return False
-    prefix = head
-    for part in rest:
-        if spec is None:
-            return False
-        if spec.submodule_search_locations is None:
-            return True  # a plain module: its attributes may be modules (os.path); let the import tell
-        prefix = f"{prefix}.{part}"
-        spec = importlib.machinery.PathFinder.find_spec(prefix, list(spec.submodule_search_locations))
-    return spec is not None
 
 
 def _drop_reason(node: ast.stmt, bound: set[str], lazy: bool, local: frozenset[str],
