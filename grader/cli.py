@@ -179,7 +179,7 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("assignment"), show_default=True, help="Where the student files go.")
 def release(reference_dir: Path, out_dir: Path) -> None:
-    """Write the student stubs: the solutions with every marked answer removed."""
+    """Write the student stubs (the solutions, every marked answer removed) and the student notebook."""
     from grader.release import ReleaseError, write_release
 
     try:

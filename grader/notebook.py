@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")
 # Cell markers of the usual exports: nbconvert's `# In[3]:`, and `# %%` (Jupytext, VS Code, Spyder).
 SCRIPT_MARKER = re.compile(r"^# (In\[[ 0-9]*\]:|%%)")
@@ -71,6 +69,8 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     except ValueError as exc:
         raise NotebookError(f"{path.name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
                             "save it again from Jupyter or Colab as .ipynb") from exc  # fmt: skip
+    import nbformat  # here: `check` stages before it starts the sandbox, and nbformat takes a while to import
+
     try:
         notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
         cells = list(notebook.cells)

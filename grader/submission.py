@@ -172,8 +172,8 @@ def _single_file_parts(
             sources[part] = PartSource(module.name, module, combined=True)
         else:
             sources[part] = None
-            why = "; ".join(extracted.syntax_errors) or "no cell defines it"
-            problems[part] = f"the {what} defines no {' or '.join(names)}: {why}"
+            why = f": {'; '.join(extracted.syntax_errors)}" if extracted.syntax_errors else ""
+            problems[part] = f"the {what} defines no {' or '.join(names)}{why}"
     return sources, problems
 
 
