@@ -1,4 +1,4 @@
-"""Part 1: a small CNN for MNIST digits (reference solution).
+"""Part 1: a small CNN for MNIST digits.
 
 The network has two convolution blocks and a linear head:
 

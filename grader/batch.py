@@ -35,9 +35,16 @@ def report_folder_name(path: Path) -> str:
 
 
 def grade_batch(
-    folder: Path, out_dir: Path, session: Session, progress: Callable[[str, Report, str], None] | None = None
+    folder: Path,
+    out_dir: Path,
+    session: Session,
+    progress: Callable[[str, Report, str], None] | None = None,
+    show_hidden: bool = False,
 ) -> Path:
-    """Grade each submission into `out_dir/NAME/`, reuse unchanged ones, write the gradebook."""
+    """Grade each submission into `out_dir/NAME/`, reuse unchanged ones, write the gradebook.
+
+    `show_hidden` keeps hidden checks' details in each `report.md` and `junit.xml`.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = _settings(session)
     rows = []
@@ -56,7 +63,7 @@ def grade_batch(
                 write_gradebook(rows, out_dir)
                 continue
             report = replace(report, sandbox={**report.sandbox, "fingerprint": stamp})
-            write_all(report, target)
+            write_all(report, target, show_hidden)
             state = "graded"
         rows.append(Row(path.name, name, report, state))
         if progress is not None:

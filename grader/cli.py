@@ -4,6 +4,10 @@ Exit status: 0 whenever a report was written (whatever the score), 1 when
 `--fail-under` is given and the score is below it, 2 for bad usage (a
 missing path, an unreadable rubric or data folder, an unwritable output
 folder), 3 for an internal error of the grader itself.
+
+Commands: `grade` and `batch` (instructors, CI), `check` (students' quick
+self-check), `release` (stubs and notebook from the solutions), `init-ci`
+(a GitHub Actions workflow for a student repository), `calibrate`.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Grade only this part (repeatable)."),
         click.option("--keep-workdir", is_flag=True, help="Keep the children's scratch folders (debugging)."),
         click.option("--quiet", "-q", is_flag=True, help="No terminal table."),
+        click.option("--show-hidden", is_flag=True,
+                     help="Show hidden checks' details in the terminal, report.md and junit.xml (instructors)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -60,18 +66,19 @@ def main() -> None:
 @click.option("--fail-under", type=float, default=None, help="Exit 1 when the score is below this.")
 @_common
 def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path: Path | None,
-          quiet: bool, **settings: Any) -> None:  # fmt: skip
+          quiet: bool, show_hidden: bool, **settings: Any) -> None:  # fmt: skip
     """Grade one SUBMISSION (folder, .zip, .ipynb or .py) into OUT/report.json and friends."""
     from grader.grading import grade as grade_one
     from grader.report import write_all
     from grader.report.terminal import show
+    from grader.visibility import redact
 
     session = _session(rubric_path, settings, fail_under)
     _guarded(lambda: out_dir.mkdir(parents=True, exist_ok=True))  # fail before, not after, the work
     report = _guarded(lambda: grade_one(submission, session=session))
-    _guarded(lambda: write_all(report, out_dir))
+    _guarded(lambda: write_all(report, out_dir, show_hidden))
     if not quiet:
-        show(report, Console())
+        show(report if show_hidden else redact(report), Console())
     click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
     if fail_under is not None and report.score < fail_under:
         sys.exit(1)
@@ -80,7 +87,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_common
-def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, **settings: Any) -> None:
+def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, show_hidden: bool,
+          **settings: Any) -> None:  # fmt: skip
     """Grade every submission in the folder SUBMISSIONS into OUT/gradebook.csv.
 
     Each submission gets OUT/NAME/report.json; unchanged submissions that
@@ -94,7 +102,7 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
         if not quiet:
             click.echo(f"{name}: {report.score:g} / {report.max_score:g} ({state})")
 
-    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress))
+    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden))
     click.echo(f"gradebook -> {gradebook}")
 
 
@@ -137,7 +145,7 @@ def _guarded(work: Callable[[], Any]) -> Any:
     """Data problems are usage errors (exit 2); a grader bug is one clear line (exit 3), not a traceback."""
     try:
         return work()
-    except DataError as exc:
+    except (DataError, RubricError) as exc:
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:
         raise click.UsageError(f"cannot read or write files: {exc}") from exc
@@ -147,12 +155,41 @@ def _guarded(work: Callable[[], Any]) -> Any:
 
 
 @main.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rubric TOML file (default: the shipped rubric); its [selfcheck] table applies.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the report files into this folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No terminal table.")
+def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quiet: bool) -> None:
+    """Self-check SUBMISSION in seconds: the visible checks, public inputs, a few training steps.
+
+    Hidden checks are named, not run; `grade` runs everything.
+    """
+    from grader.report import write_all
+    from grader.report.terminal import show
+    from grader.rubric import RubricError
+    from grader.selfcheck import self_check
+
+    try:
+        report = _guarded(lambda: self_check(submission, rubric_path))
+    except RubricError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if out_dir is not None:
+        write_all(report, out_dir)
+    if not quiet:
+        show(report, Console())
+    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks"
+               + (f" -> {out_dir / 'report.json'}" if out_dir is not None else ""))  # fmt: skip
+
+
+@main.command()
 @click.option("--reference", "reference_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("reference"), show_default=True, help="The solutions, with solution markers.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("assignment"), show_default=True, help="Where the student files go.")
 def release(reference_dir: Path, out_dir: Path) -> None:
-    """Write the student stubs: the solutions with every marked answer removed."""
+    """Write the student stubs (the solutions, every marked answer removed) and the student notebook."""
     from grader.release import ReleaseError, write_release
 
     try:
@@ -161,6 +198,32 @@ def release(reference_dir: Path, out_dir: Path) -> None:
         raise click.UsageError(str(exc)) from exc
     for path in written:
         click.echo(f"wrote {path}")
+
+
+@main.command("init-ci")
+@click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."))
+@click.option("--fail-under", type=click.FloatRange(min=0), default=None,
+              help="Fail the job below this score (default: full marks of the shipped rubric).")
+@click.option("--grader-version", default=__version__, show_default=True,
+              help="The cnn-grader release the workflow installs from the package index.")
+@click.option("--python", "python_version", default="3.11", show_default=True, help="Python of the runner.")
+@click.option("--force", is_flag=True, help="Replace an existing workflow file.")
+def init_ci(repository: Path, fail_under: float | None, grader_version: str, python_version: str,
+            force: bool) -> None:  # fmt: skip
+    """Write a GitHub Actions workflow that grades the student REPOSITORY (default: here).
+
+    It installs cnn-grader==VERSION, runs `cnn-grader grade . --fail-under N` and
+    appends report.md to the job summary.
+    """
+    from grader.ci_workflow import CiSettings, write_workflow
+
+    if fail_under is None:
+        fail_under = sum(spec.points for spec in load_rubric().checks.values())
+    try:
+        path = write_workflow(CiSettings(grader_version, fail_under, python_version), repository, force)
+    except (FileExistsError, OSError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"wrote {path}: grades with cnn-grader {grader_version}, fails below {fail_under:g}")
 
 
 @main.command()
@@ -186,5 +249,5 @@ def calibrate(submissions: tuple[Path, ...], seeds: int, out_dir: Path, rubric_p
 
 _NO_SETTINGS: dict[str, Any] = {
     "device": DEFAULTS.device, "seed": None, "workers": None, "mnist_root": None, "sr_root": None,
-    "parts": (), "keep_workdir": False,
+    "parts": (), "keep_workdir": False, "show_hidden": False,
 }  # fmt: skip

@@ -7,16 +7,14 @@ the report are unaffected, and every check gets a result.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import grader
-from grader.checks import checks_for, evaluate
+from grader.checks import Check, checks_for, evaluate
 from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
@@ -26,10 +24,12 @@ from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
 from grader.parts.context import PartSource, PlanContext
 from grader.results import PARTS, CheckResult, Report, Status
-from grader.rubric import Rubric, load_rubric
+from grader.rubric import CheckSpec, Rubric, load_rubric
 from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
-from grader.submission import StagedSubmission, SubmissionError, stage
+from grader.submission import StagedSubmission
+from grader.visibility import is_public
+from grader.workspace import Workspace, open_workspace
 
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
 
@@ -53,6 +53,16 @@ class Session:
     def seed(self) -> int:
         return self.rubric.seed if self.options.seed is None else self.options.seed
 
+    def specs_for(self, part: str) -> tuple[CheckSpec, ...]:
+        """The part's checks this session grades: all of them, or the visible ones for `check`."""
+        specs = self.rubric.for_part(part)
+        return tuple(s for s in specs if is_public(s.visibility)) if self.options.public_only else specs
+
+    def hidden_checks(self) -> tuple[str, ...]:
+        """The checks of the graded parts that this session leaves out (`check` only)."""
+        graded = {s.name for part in self.options.parts for s in self.specs_for(part)}
+        return tuple(n for n, s in self.rubric.checks.items() if s.part in self.options.parts and n not in graded)
+
 
 def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
     rubric = rubric or load_rubric()
@@ -73,26 +83,27 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
     30.0
     """
     session = session or open_session(options or GradeOptions())
-    started = time.monotonic()
-    timings: dict[str, float] = {}
-    work = Path(tempfile.mkdtemp(prefix="cnn-grader-"))
-    try:
-        try:
-            staged = stage(Path(submission), work / "submission")
-        except SubmissionError as exc:
-            errors = _all_errors(session, str(exc))
-            return _report(session, Path(submission).name, errors, [str(exc)], {}, started, timings)
-        timings["stage"] = time.monotonic() - started
-        parts = [p for p in PARTS if p in session.options.parts]
-        settings = SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
-        # Started first: it imports torch while the parent plans the parts.
-        with Zygote.start(settings, work / "parts", session.device, session.rubric.threads) as zygote:
-            outcomes = _grade_parts(session, staged, parts, zygote, timings)
-        tests = [result for part in parts for result in outcomes[part].results]
-        return _report(session, staged.name, tests, list(staged.notes), logs_of(outcomes), started, timings)
-    finally:
-        if not session.options.keep_workdir:
-            shutil.rmtree(work, ignore_errors=True)
+    # Started first: the sandbox imports torch while the parent plans the parts.
+    with open_workspace(Path(submission), sandbox_settings(session), session.device, session.rubric.threads,
+                        keep=session.options.keep_workdir) as workspace:  # fmt: skip
+        return grade_workspace(session, workspace)
+
+
+def sandbox_settings(session: Session) -> SandboxSettings:
+    return SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
+
+
+def grade_workspace(session: Session, workspace: Workspace) -> Report:
+    """Grade the submission staged in `workspace`, in its sandbox; never raises for what students do."""
+    timings = {"stage": time.monotonic() - workspace.started}
+    if workspace.staged is None or workspace.zygote is None:
+        tests = _all_errors(session, workspace.problem)
+        return _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
+    parts = [p for p in PARTS if p in session.options.parts]
+    outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
+    tests = [result for part in parts for result in outcomes[part].results]
+    return _report(session, workspace.name, tests, list(workspace.staged.notes), logs_of(outcomes),
+                   workspace.started, timings)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ def _grade_parts(
             continue
         clock = time.monotonic()
         try:
-            plans[part] = PLANNERS[part].plan(_plan_context(session), source)
+            plans[part] = PLANNERS[part].plan(_plan_context(session, part), source)
             timings[f"plan.{part}"] = time.monotonic() - clock
         except DataError as exc:
             outcomes[part] = _PartOutcome(_errors(session, part, f"grader data problem: {exc}"), {})
@@ -130,6 +141,8 @@ def _grade_parts(
             message = f"internal grader error while preparing this part ({type(exc).__name__}: {exc})"
             outcomes[part] = _PartOutcome(_errors(session, part, message), {})
     if plans:
+        if session.options.public_only:  # `check`: skip the probes only hidden checks read
+            plans = {part: _only_needed_probes(plan, _graded(session, part)) for part, plan in plans.items()}
         jobs = [PartJob(plan.job, plan.inputs, session.rubric.limits.timeout_s[part]) for part, plan in plans.items()]
         clock = time.monotonic()
         runs = zygote.run(jobs, staged.folder)
@@ -137,19 +150,42 @@ def _grade_parts(
         clock = time.monotonic()
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
-            results = [evaluate(c, runs[part], plan, specs[c.name]) for c in checks_for(part)]
+            results = [evaluate(c, runs[part], plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]))
             timings[f"part.{part}"] = runs[part].duration_s
         timings["score"] = time.monotonic() - clock
     return outcomes
 
 
+def _graded(session: Session, part: str) -> tuple[Check, ...]:
+    names = {spec.name for spec in session.specs_for(part)}
+    return tuple(c for c in checks_for(part) if c.name in names)
+
+
+def _needed_probes(probes: tuple[str, ...], checks: tuple[Check, ...]) -> tuple[str, ...]:
+    """`probes` cut after the last one a graded check reads.
+
+    A prefix, not a subset: later probes may rely on earlier ones (the import
+    first), and a check may also look at probes before its own.
+    """
+    needed = [probes.index(c.probe) for c in checks if c.probe in probes]
+    return probes[: max(needed, default=0) + 1]
+
+
+def _only_needed_probes(plan: Any, checks: tuple[Check, ...]) -> Any:
+    keep = _needed_probes(plan.job.probes, checks)
+    return plan if keep == plan.job.probes else replace(plan, job=replace(plan.job, probes=keep))
+
+
 def _errors(session: Session, part: str, message: str) -> list[CheckResult]:
-    return [error_result(spec, Status.ERROR, message) for spec in session.rubric.for_part(part)]
+    return [error_result(spec, Status.ERROR, message) for spec in session.specs_for(part)]
 
 
-def _plan_context(session: Session) -> PlanContext:
-    return PlanContext(session.rubric, session.device, session.seed, session.data, session.memo)
+def _plan_context(session: Session, part: str) -> PlanContext:
+    probes = None
+    if session.options.public_only:
+        probes = frozenset(_needed_probes(PLANNERS[part].PROBES, _graded(session, part)))
+    return PlanContext(session.rubric, session.device, session.seed, session.data, session.memo, probes)
 
 
 def _log(run: PartRun) -> dict[str, Any]:
@@ -166,7 +202,7 @@ def _all_errors(session: Session, message: str) -> list[CheckResult]:
         error_result(spec, Status.ERROR, message)
         for part in PARTS
         if part in session.options.parts
-        for spec in session.rubric.for_part(part)
+        for spec in session.specs_for(part)
     ]
 
 
@@ -181,11 +217,14 @@ def _report(
 ) -> Report:
     if not session.isolation.network_off:
         notes = [*notes, "network isolation is not available on this machine: student code could reach the network"]
+    # Each result carries its check's visibility, for the reports that hide or release it.
+    tests = [replace(t, visibility=session.rubric.spec(t.name).visibility) for t in tests]
     return Report(
         submission=name,
         grader_version=grader.__version__,
         device=session.device,
         tests=tuple(tests),
+        hidden_checks=session.hidden_checks(),
         notes=tuple(notes),
         duration_s=time.monotonic() - started,
         timings={name: round(seconds, 3) for name, seconds in timings.items()},

@@ -1,104 +1,155 @@
-"""Keep the definitions of a notebook (or a Colab `.py` export), drop the rest.
+"""Read a notebook, or a `.py` exported from one, as code cells in plain Python.
 
-A notebook's cells train models, draw plots and run shell magics; grading
-needs only what they define. From every code cell we keep imports, class
-and function definitions and simple constants (`FACTOR = 3`), in order, so
-a later definition replaces an earlier one as it would in the notebook.
-Everything dropped is listed in the feedback.
+IPython syntax is undone cell by cell, so the rest of a cell still parses:
+- `%%writefile NAME` writes NAME into the submission folder, as the notebook
+  would have; `%%time` and `%%capture` keep their Python body; any other
+  cell magic (`%%bash`, `%%html`, ...) drops its cell;
+- line magics, shell escapes and help lookups (`%matplotlib inline`,
+  `!pip install einops`, `files = !ls`, `model?`) become `pass`.
+Which statements are then kept is `grader.definitions`' business.
 """
 
 from __future__ import annotations
 
-import ast
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-KEPT_NODES = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-MAX_NOTES = 25
+PYTHON_CELL_MAGICS = ("%%time", "%%capture")
+# Cell markers of the usual exports: nbconvert's `# In[3]:`, and `# %%` (Jupytext, VS Code, Spyder).
+SCRIPT_MARKER = re.compile(r"^# (In\[[ 0-9]*\]:|%%)")
+SHELL_ASSIGNMENT = re.compile(r"^[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[!%]")
+FILE_NAME = re.compile(r"^[\w.-]+\.py$")
 
 
 class NotebookError(ValueError):
-    """A notebook file that nbformat cannot read."""
+    """A notebook file that cannot be read; the message says why, for the student."""
 
 
 @dataclass(frozen=True)
-class Extracted:
-    """The module source built from the kept statements, and what was dropped."""
+class Cell:
+    """One code cell; `label` names it in messages ("cell 4"), `first_line` is where it
+    starts in its file (a `.py` export), `original` its text before IPython syntax was
+    undone (same lines), for quoting."""
 
+    label: str
     source: str
+    first_line: int = 1
+    original: str = ""
+
+    def where(self, line: int) -> str:
+        """`cell 4, line 2`, or for a script `file, line 57`."""
+        return f"{self.label}, line {line + self.first_line - 1}"
+
+    def quoted_lines(self) -> list[str]:
+        return (self.original or self.source).splitlines()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The cells as plain Python, the files `%%writefile` wrote, and what was dropped."""
+
+    cells: tuple[Cell, ...]
+    files: dict[str, str]
     notes: tuple[str, ...]
 
 
-def read_notebook_cells(path: Path) -> list[str]:
-    """The source of every code cell, in order."""
-    try:
-        notebook = nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # nbformat raises JSON, validation and OS errors alike
-        raise NotebookError(f"{path.name} is not a readable Jupyter notebook: {exc}") from exc
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+def read_notebook_cells(path: Path) -> list[Cell]:
+    """The code cells of a notebook, labelled by their position among all cells.
 
-
-def extract_definitions(cells: list[str], is_notebook: bool = True) -> Extracted:
-    """Build one importable module from the cells' definitions.
-
-    >>> extract_definitions(["import torch\\nx = CNN()\\nK = 3"]).notes
-    ('cell 1, line 2: dropped `x = CNN()`',)
+    >>> [c.label for c in read_notebook_cells(Path("assignment/cnn_assignment.ipynb"))][:1]  # doctest: +SKIP
+    ['cell 3']
     """
-    future: list[str] = []
-    blocks: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"{path.name} cannot be read: {exc}") from exc
+    except ValueError as exc:
+        raise NotebookError(f"{path.name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
+                            "save it again from Jupyter or Colab as .ipynb") from exc  # fmt: skip
+    import nbformat  # here: `check` stages before it starts the sandbox, and nbformat takes a while to import
+
+    try:
+        notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
+        cells = list(notebook.cells)
+    except Exception as exc:  # nbformat raises many kinds for JSON that is not a notebook
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook ({type(exc).__name__}: {exc})") from exc
+    return [
+        Cell(f"cell {number}", _text(cell.get("source", "")))
+        for number, cell in enumerate(cells, start=1)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    ]
+
+
+def split_script(text: str, label: str = "file") -> list[Cell]:
+    """A `.py` file as cells: split at export cell markers, else one cell.
+
+    >>> [c.first_line for c in split_script("# %%\\nx = 1\\n# %%\\ny = 2\\n")]
+    [1, 3]
+    """
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if SCRIPT_MARKER.match(line)]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    bounds = zip(starts, [*starts[1:], len(lines)])
+    return [Cell(label, "\n".join(lines[a:b]), first_line=a + 1) for a, b in bounds]
+
+
+def prepare_cells(cells: list[Cell]) -> Prepared:
+    """Apply the cell magics and neutralise the line magics of every cell."""
+    kept: list[Cell] = []
+    files: dict[str, str] = {}
     notes: list[str] = []
-    for number, text in enumerate(cells, start=1):
-        where = f"cell {number}" if is_notebook else "file"
-        if text.lstrip().startswith("%%"):
-            notes.append(f"{where}: dropped (cell magic {text.split()[0]})")
-            continue
-        text = _without_magics(text)
-        try:
-            tree = ast.parse(text)
-        except SyntaxError as exc:
-            notes.append(f"{where} has a syntax error at line {exc.lineno}: {exc.msg}; its code was skipped")
-            continue
-        lines = text.splitlines()
-        for node in tree.body:
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            segment = "\n".join(lines[start - 1 : node.end_lineno])
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                future.append(segment)
-            elif _kept(node):
-                blocks.append(f"# {where}, line {start}\n{segment}")
-            else:
-                first = lines[start - 1].strip()
-                notes.append(f"{where}, line {start}: dropped `{first[:60]}{'...' if len(first) > 60 else ''}`")
-    if len(notes) > MAX_NOTES:
-        notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more dropped statements"]
-    header = "# Built by cnn-grader from the submission's definitions.\n"
-    return Extracted("\n".join([*future, header, *blocks]) + "\n", tuple(notes))
+    for cell in cells:
+        lines = cell.source.splitlines()
+        at = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        first = lines[at].strip() if lines else ""
+        magic = first.split()[0] if first.startswith("%%") else ""
+        if not magic:
+            kept.append(Cell(cell.label, neutralise(cell.source), cell.first_line, cell.source))
+        elif magic in PYTHON_CELL_MAGICS:
+            # The magic line becomes a blank line, so line numbers stay right.
+            body = "\n".join([*lines[:at], "", *lines[at + 1 :]])
+            kept.append(Cell(cell.label, neutralise(body), cell.first_line, cell.source))
+        elif magic == "%%writefile":
+            notes.append(_write_file(cell, first, "\n".join(lines[at + 1 :]), files))
+        else:
+            notes.append(f"{cell.label}: dropped (cell magic {magic})")
+    return Prepared(tuple(kept), files, tuple(notes))
 
 
-def _kept(node: ast.stmt) -> bool:
-    if isinstance(node, KEPT_NODES):
-        return True
-    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-        try:
-            ast.literal_eval(node.value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return False
-        return True
-    if isinstance(node, ast.Try):
-        # `try: import x / except ImportError: ...` guards are kept when they only import.
-        return all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body)
-    return False
+def neutralise(text: str) -> str:
+    """Line magics, shell escapes and help lookups become `pass`, indentation kept.
 
-
-def _without_magics(text: str) -> str:
-    """Line magics and shell escapes (`%matplotlib`, `!pip`) become `pass`, indentation kept."""
+    >>> neutralise("!pip install einops\\nimport torch\\n  %time f()")
+    'pass\\nimport torch\\n  pass'
+    """
     out = []
     for line in text.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            out.append(line[: len(line) - len(stripped)] + "pass")
-        else:
-            out.append(line)
+        ipython = stripped.startswith(("%", "!", "?")) or SHELL_ASSIGNMENT.match(stripped) or (
+            stripped.endswith("?") and not stripped.startswith("#") and stripped[:-1].replace(".", "").isidentifier()
+        )
+        out.append(line[: len(line) - len(stripped)] + "pass" if ipython else line)
     return "\n".join(out)
+
+
+def _write_file(cell: Cell, first: str, body: str, files: dict[str, str]) -> str:
+    args = first.split()[1:]
+    append = "-a" in args or "--append" in args
+    names = [a for a in args if not a.startswith("-")]
+    if len(names) != 1 or not FILE_NAME.match(names[0]):
+        return f"{cell.label}: dropped `{first.strip()}` (only a plain NAME.py next to the notebook is written)"
+    name = names[0]
+    text = body if body.endswith("\n") or not body else body + "\n"
+    files[name] = files.get(name, "") + text if append else text
+    return f"{cell.label}: wrote {name} (%%writefile), as the notebook would have"
+
+
+def _text(source: object) -> str:
+    # nbformat joins list sources; a hand-edited notebook may still hold something else.
+    if isinstance(source, list):
+        return "".join(str(part) for part in source)
+    return source if isinstance(source, str) else ""

@@ -16,7 +16,8 @@ class GradeOptions:
     """How to grade: `GradeOptions(device="cpu", seed=7)`.
 
     `seed` and `workers` override the rubric's values when set; data roots
-    replace the embedded data sets.
+    replace the embedded data sets. `public_only` grades the visible checks
+    only (what `cnn-grader check` does) and names the others as hidden.
     """
 
     device: str = "auto"
@@ -27,6 +28,7 @@ class GradeOptions:
     sr_root: Path | None = None
     parts: tuple[str, ...] = PARTS
     keep_workdir: bool = False
+    public_only: bool = False
 
 
 def resolve_device(requested: str) -> str:

@@ -34,6 +34,7 @@ class CheckResult:
     status: Status
     output: str = ""
     value: float | None = None  # the measured quantity, e.g. test accuracy, where there is one
+    visibility: str = "visible"  # from the rubric: "visible", "hidden" or "after_due_date"
 
     @property
     def part(self) -> str:
@@ -66,6 +67,7 @@ class Report:
     duration_s: float = 0.0
     sandbox: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    hidden_checks: tuple[str, ...] = ()  # `check` only: the checks it did not run, named and nothing more
 
     @property
     def score(self) -> float:
@@ -103,6 +105,7 @@ class Report:
             "duration_s": round(self.duration_s, 2),
             "sandbox": dict(self.sandbox),
             "timings": dict(self.timings),
+            "hidden_checks": list(self.hidden_checks),
         }
 
 
@@ -116,6 +119,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             status=Status(t["status"]),
             output=str(t.get("output", "")),
             value=None if t.get("value") is None else float(t["value"]),
+            visibility=str(t.get("visibility", "visible")),
         )
         for t in doc["tests"]
     )
@@ -128,4 +132,5 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         duration_s=float(doc.get("duration_s", 0.0)),
         sandbox=dict(doc.get("sandbox", {})),
         timings={str(k): float(v) for k, v in doc.get("timings", {}).items()},
+        hidden_checks=tuple(str(n) for n in doc.get("hidden_checks", ())),
     )

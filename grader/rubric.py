@@ -3,7 +3,9 @@
 The default rubric ships with the package (`grader/rubric.toml`); an
 instructor's own file replaces it with `--rubric FILE`. A rubric must name
 every check the grader knows, with only the parameters that check declares,
-so that a typo is an error instead of a silently ignored setting.
+so that a typo is an error instead of a silently ignored setting. Its
+optional `[selfcheck]` table says how `cnn-grader check` runs the visible
+checks (public seed, smaller budgets); without it the shipped one applies.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class SelfCheck:
+    """How `cnn-grader check` runs: its own public seed, a time limit per part,
+    and check parameters replaced to make the training runs short."""
+
+    seed: int
+    timeout_s: float
+    overrides: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A validated rubric; build it with `load_rubric` or `rubric_from_dict`."""
 
@@ -67,6 +79,7 @@ class Rubric:
     limits: Limits
     checks: Mapping[str, CheckSpec]
     source: str
+    selfcheck: SelfCheck = SelfCheck(0, 60.0, MappingProxyType({}))
 
     def for_part(self, part: str) -> tuple[CheckSpec, ...]:
         return tuple(spec for spec in self.checks.values() if spec.part == part)
@@ -85,6 +98,16 @@ def load_rubric(path: Path | None = None) -> Rubric:
     >>> load_rubric().spec("cnn.accuracy").points
     4.0
     """
+    doc, source = read_rubric_doc(path)
+    return rubric_from_dict(doc, source)
+
+
+def read_rubric_doc(path: Path | None = None) -> tuple[dict[str, Any], str]:
+    """The parsed TOML of a rubric file (`None`: the default) and its source name, not yet validated.
+
+    >>> read_rubric_doc()[0]["grading"]["threads"]
+    1
+    """
     if path is None:
         text, source = default_rubric_text(), "default"
     else:
@@ -94,10 +117,9 @@ def load_rubric(path: Path | None = None) -> Rubric:
             raise RubricError(f"cannot read rubric {path}: {exc}") from exc
         source = str(path)
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text), source
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"rubric {source} is not valid TOML: {exc}") from exc
-    return rubric_from_dict(doc, source)
 
 
 def rubric_from_dict(doc: Mapping[str, Any], source: str = "<dict>") -> Rubric:
@@ -106,7 +128,7 @@ def rubric_from_dict(doc: Mapping[str, Any], source: str = "<dict>") -> Rubric:
     from grader.checks import declared_params
 
     declared = declared_params()
-    _only_keys(doc, {"grading", "limits", "checks"}, "the rubric")
+    _only_keys(doc, {"grading", "limits", "checks", "selfcheck"}, "the rubric")
     grading = _table(doc, "grading")
     _only_keys(grading, set(_GRADING_KEYS), "[grading]")
     for key, kind in _GRADING_KEYS.items():
@@ -124,6 +146,7 @@ def rubric_from_dict(doc: Mapping[str, Any], source: str = "<dict>") -> Rubric:
     if missing:
         raise RubricError(f"missing check(s) in [checks]: {', '.join(missing)}")
     checks = {name: _check(name, checks_doc[name], declared[name]) for name in declared}
+    selfcheck_doc = doc["selfcheck"] if "selfcheck" in doc else tomllib.loads(default_rubric_text())["selfcheck"]
     return Rubric(
         seed=grading["seed"],
         threads=grading["threads"],
@@ -131,7 +154,37 @@ def rubric_from_dict(doc: Mapping[str, Any], source: str = "<dict>") -> Rubric:
         limits=limits,
         checks=MappingProxyType(checks),
         source=source,
+        selfcheck=_selfcheck(selfcheck_doc, checks_doc, declared),
     )
+
+
+def _selfcheck(table: Any, checks_doc: Mapping[str, Any], declared: Mapping[str, Mapping[str, type]]) -> SelfCheck:
+    """Validate `[selfcheck]`; each override is checked as part of its check's table."""
+    if not isinstance(table, Mapping):
+        raise RubricError("[selfcheck] must be a table")
+    _only_keys(table, {"seed", "timeout_s", "overrides"}, "[selfcheck]")
+    _typed(table, "seed", int, "[selfcheck]")
+    _typed(table, "timeout_s", float, "[selfcheck]")
+    if table["timeout_s"] <= 0:
+        raise RubricError("[selfcheck] timeout_s must be positive")
+    overrides_doc = table.get("overrides", {})
+    if not isinstance(overrides_doc, Mapping):
+        raise RubricError("[selfcheck.overrides] must be a table")
+    unknown = sorted(set(overrides_doc) - set(declared))
+    if unknown:
+        raise RubricError(f"unknown check(s) in [selfcheck.overrides]: {', '.join(unknown)}")
+    overrides = {}
+    for name, override in overrides_doc.items():
+        where = f'[selfcheck.overrides."{name}"]'
+        if not isinstance(override, Mapping):
+            raise RubricError(f"{where} must be a table")
+        _only_keys(override, set(declared[name]), where)
+        try:
+            merged = _check(name, {**checks_doc[name], **override}, declared[name])
+        except RubricError as exc:
+            raise RubricError(f"{where}: {exc}") from None
+        overrides[name] = MappingProxyType({key: merged.params[key] for key in override})
+    return SelfCheck(table["seed"], float(table["timeout_s"]), MappingProxyType(overrides))
 
 
 def _limits(table: Mapping[str, Any]) -> Limits:

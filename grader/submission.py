@@ -2,14 +2,20 @@
 
 A submission is a folder with `cnn.py`, `srnet.py` and `pixel_shuffle.py`,
 a `.zip` of such a folder (one top-level folder or none), a Jupyter
-notebook, or a single `.py` file (a Colab export) defining all three parts.
-Only regular files are copied: no symlinks, nothing outside the folder,
-within size and count limits.
+notebook, or a single `.py` file (a Colab export) defining all three parts;
+a folder or zip holding only a notebook (or only one such `.py`) is graded
+as that file. Only regular files are copied: no symlinks, nothing outside
+the folder, within size and count limits.
+
+A notebook's parts come from its definitions, gathered into one module
+(`grader.definitions`); a part whose file the notebook wrote with
+`%%writefile cnn.py` is graded from that file, as in a folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import zipfile
@@ -18,13 +24,20 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
-from grader.notebook import NotebookError, extract_definitions, read_notebook_cells
+from grader.definitions import Extracted, extract_definitions, module_source
+from grader.notebook import Cell, NotebookError, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
 
 PART_FILES: Mapping[str, str] = MappingProxyType(
     {"cnn": "cnn.py", "srnet": "srnet.py", "pixel_shuffle": "pixel_shuffle.py"}
 )
-COMBINED_MODULE = "submission_module.py"
+# The names each part's checks import (the contract); a notebook must define them.
+PART_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"cnn": ("CNN",), "srnet": ("SuperResolutionNet",), "pixel_shuffle": ("pixel_shuffle", "PixelShuffle")}
+)
+# A notebook's part is graded from the module built for it: `notebook_cnn.py`, ...
+NOTEBOOK_MODULE = "notebook_{part}.py"
+MAX_NOTES = 40  # notes of a notebook: the first ones tell the story
 MAX_FILES = 2000
 MAX_BYTES = 100 << 20
 IGNORED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".venv"})
@@ -56,7 +69,7 @@ def stage(path: Path, dest: Path) -> StagedSubmission:
     suffix = path.suffix.lower()
     if path.is_dir():
         _copy_folder(_part_root(path), dest)
-        return _from_folder(path.name, dest)
+        return _from_folder(submission_name(path), dest)
     if suffix == ".zip":
         _extract_zip(path, dest)
         return _from_folder(path.name, dest)
@@ -65,13 +78,22 @@ def stage(path: Path, dest: Path) -> StagedSubmission:
     raise SubmissionError(f"{path.name}: expected a folder, a .zip, a .ipynb or a .py file")
 
 
+def submission_name(path: Path) -> str:
+    """The name reports use: the file or folder name, also for `.` (CI grades the repository).
+
+    >>> submission_name(Path("/course/alice.zip")), submission_name(Path("/course/bob/."))
+    ('alice.zip', 'bob')
+    """
+    return Path(os.path.abspath(path)).name or str(path)
+
+
 def _from_folder(name: str, folder: Path) -> StagedSubmission:
     present = {part: (folder / file).is_file() for part, file in PART_FILES.items()}
-    notebooks = sorted(folder.glob("*.ipynb"))
-    if not any(present.values()) and len(notebooks) == 1:
-        # A folder holding just a notebook is graded as that notebook.
-        staged = _from_single_file(notebooks[0], folder / ".notebook")
-        return StagedSubmission(name, staged.folder, staged.sources, staged.problems, staged.notes)
+    if not any(present.values()):
+        # A folder holding just a notebook, or just one exported .py, is graded as that file.
+        single = _single_file(folder)
+        if single is not None:
+            return _from_single_file(single, folder, name)
     sources = {
         part: PartSource(file, folder / file) if present[part] else None
         for part, file in PART_FILES.items()
@@ -82,20 +104,77 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
     return StagedSubmission(name, folder, MappingProxyType(sources), MappingProxyType(problems))
 
 
-def _from_single_file(path: Path, dest: Path) -> StagedSubmission:
+def _single_file(folder: Path) -> Path | None:
+    notebooks = sorted(folder.glob("*.ipynb"))
+    scripts = sorted(folder.glob("*.py"))
+    if len(notebooks) == 1:
+        return notebooks[0]
+    return scripts[0] if not notebooks and len(scripts) == 1 else None
+
+
+def _from_single_file(path: Path, dest: Path, name: str | None = None) -> StagedSubmission:
+    """Stage a notebook or an exported `.py` into `dest`, next to whatever is already there."""
     dest.mkdir(parents=True, exist_ok=True)
+    prepared = prepare_cells(_read_cells(path))
+    for file_name, text in prepared.files.items():
+        (dest / file_name).write_text(text, encoding="utf-8")
+    local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
+    extracted = extract_definitions(list(prepared.cells), local)
+    what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
+    sources, problems = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
+    summary = (
+        f"{path.name}: graded from the definitions in its {len(prepared.cells)} code cell(s); "
+        "code that is not a definition (training, plots, shell commands) was not run, as listed here"
+    )
+    notes = (summary, *_ordered(extracted.syntax_errors, [*prepared.notes, *extracted.notes]))
+    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes)
+
+
+def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
+    """Syntax errors first, then the other notes in notebook order, at most MAX_NOTES."""
+    def position(note: str) -> tuple[int, int]:
+        numbers = [int(n) for n in re.findall(r"(?:cell|line) (\d+)", note.split(":", 1)[0])]
+        return (numbers + [10**9, 0])[0], (numbers + [10**9, 0])[1]
+
+    rest = sorted((n for n in notes if n not in first), key=position)
+    ordered = [*first, *rest]
+    if len(ordered) > MAX_NOTES:
+        ordered = [*ordered[:MAX_NOTES], f"... and {len(ordered) - MAX_NOTES} more"]
+    return ordered
+
+
+def _read_cells(path: Path) -> list[Cell]:
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise SubmissionError(f"{path.name} is larger than {MAX_BYTES >> 20} MiB")
         if path.suffix.lower() == ".ipynb":
-            cells = read_notebook_cells(path)
-        else:
-            cells = [path.read_text(encoding="utf-8", errors="replace")]
+            return read_notebook_cells(path)
+        return split_script(path.read_text(encoding="utf-8-sig", errors="replace"))
     except (OSError, NotebookError) as exc:
         raise SubmissionError(str(exc)) from exc
-    extracted = extract_definitions(cells, is_notebook=path.suffix.lower() == ".ipynb")
-    module = dest / COMBINED_MODULE
-    module.write_text(extracted.source, encoding="utf-8")
-    sources = {part: PartSource(COMBINED_MODULE, module, combined=True) for part in PART_FILES}
-    return StagedSubmission(path.name, dest, MappingProxyType(sources), MappingProxyType({}), extracted.notes)
+
+
+def _single_file_parts(
+    dest: Path, extracted: Extracted, written: frozenset[str], what: str
+) -> tuple[dict[str, PartSource | None], dict[str, str]]:
+    """Each part from its `%%writefile`d file, else from a module built for it; a part
+    none of whose names is defined is not run, and says why (a cell that did not parse)."""
+    sources: dict[str, PartSource | None] = {}
+    problems: dict[str, str] = {}
+    star = "*" in extracted.defined
+    for part, file in PART_FILES.items():
+        names = PART_NAMES[part]
+        if file in written:
+            sources[part] = PartSource(file, dest / file)
+        elif star or any(n in extracted.defined for n in names):
+            module = dest / NOTEBOOK_MODULE.format(part=part)
+            module.write_text(module_source(extracted, names), encoding="utf-8")
+            sources[part] = PartSource(module.name, module, combined=True)
+        else:
+            sources[part] = None
+            why = f": {'; '.join(extracted.syntax_errors)}" if extracted.syntax_errors else ""
+            problems[part] = f"the {what} defines no {' or '.join(names)}{why}"
+    return sources, problems
 
 
 def _part_root(folder: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Part 3: PixelShuffle from scratch with einops (reference solution).
+"""Part 3: PixelShuffle from scratch with einops.
 
 PixelShuffle(r) moves depth to space: an input (*, C*r*r, H, W) becomes
 (*, C, r*H, r*W). The channel axis is read as (c, h2, w2) with h2 = w2 = r,

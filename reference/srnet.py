@@ -1,4 +1,4 @@
-"""Part 2: an ESPCN-style super-resolution net (reference solution).
+"""Part 2: an ESPCN-style super-resolution net.
 
 The net works on the luminance (Y of YCbCr) of a low-resolution image and
 outputs it `upscale_factor` times larger. All convolutions run at low

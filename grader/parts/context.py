@@ -22,6 +22,11 @@ class PlanContext:
     seed: int
     data: DataCache
     memo: dict[Any, Any] = field(default_factory=dict)
+    probes: frozenset[str] | None = None  # the probes that will run (`check` runs fewer); None: all
+
+    def runs(self, probe: str) -> bool:
+        """Whether `probe` will run, so that a planner can skip what only it needs."""
+        return self.probes is None or probe in self.probes
 
     def seed_for(self, label: str) -> int:
         """A seed for one use, derived from the rubric seed: other seeds, other inputs.

@@ -12,7 +12,11 @@ FILENAME = "results.json"
 
 
 def to_gradescope(report: Report) -> dict[str, Any]:
-    """Gradescope's document: total score, one test per check, a leaderboard-free summary."""
+    """Gradescope's document: total score, one test per check, a leaderboard-free summary.
+
+    Each test carries the rubric's visibility (`visible`, `hidden`,
+    `after_due_date`), which Gradescope applies to what students see.
+    """
     return {
         "score": report.score,
         "execution_time": round(report.duration_s, 1),
@@ -25,7 +29,7 @@ def to_gradescope(report: Report) -> dict[str, Any]:
                 "max_score": t.max_score,
                 "status": "passed" if t.status is Status.PASSED else "failed",
                 "output": t.output,
-                "visibility": "visible",
+                "visibility": t.visibility,
             }
             for t in report.tests
         ],

@@ -29,7 +29,7 @@ def render(report: Report) -> str:
         "",
         "| Check | Score | Status |",
         "| --- | ---: | --- |",
-        *[f"| `{t.name}` | {t.score:g} / {t.max_score:g} | {ICONS[t.status]} {t.status.value} |"
+        *[f"| `{t.name}`{_tag(t.visibility)} | {t.score:g} / {t.max_score:g} | {ICONS[t.status]} {t.status.value} |"
           for t in report.tests],  # fmt: skip
         "",
     ]
@@ -38,9 +38,21 @@ def render(report: Report) -> str:
         lines += ["## What to fix", ""]
         for t in problems:
             lines += [f"### `{t.name}` ({t.status.value})", "", "```", t.output.strip() or "(no details)", "```", ""]
+    if report.hidden_checks:
+        lines += ["## Hidden checks", "", hidden_checks_text(report), ""]
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
     return "\n".join(lines)
+
+
+def _tag(visibility: str) -> str:
+    return " (hidden)" if visibility == "hidden" else ""
+
+
+def hidden_checks_text(report: Report) -> str:
+    """One sentence naming the checks a self-check did not run, and nothing more about them."""
+    names = ", ".join(f"`{name}`" for name in report.hidden_checks)
+    return f"Not run by this self-check; graded when you submit: {names}."
 
 
 def write(report: Report, out_dir: Path) -> Path:

@@ -26,13 +26,17 @@ def show(report: Report, console: Console) -> None:
     for total in report.parts():
         table.add_row(Text(total.part, style="bold"), Text(f"{total.score:g} / {total.max_score:g}", style="bold"), "")
         for t in (t for t in report.tests if t.part == total.part):
-            table.add_row(f"  {t.name}", f"{t.score:g} / {t.max_score:g}", Text(t.status.value, style=STYLES[t.status]))
+            label = f"  {t.name}" + (" (hidden)" if t.visibility == "hidden" else "")
+            table.add_row(label, f"{t.score:g} / {t.max_score:g}", Text(t.status.value, style=STYLES[t.status]))
     table.add_row(Text("total", style="bold"), Text(f"{report.score:g} / {report.max_score:g}", style="bold"), "")
     console.print(table)
     for t in report.tests:
         if t.status is not Status.PASSED:
             console.print(Text(f"{t.name} ({t.status.value})", style=STYLES[t.status] + " bold"))
             console.print(Text(_indent(t.output or "(no details)")))
+    if report.hidden_checks:
+        console.print(Text("hidden checks, not run by this self-check, graded when you submit: "
+                           + ", ".join(report.hidden_checks), style="bold"))
     for note in report.notes:
         console.print(Text(f"note: {note}", style="dim"))
 

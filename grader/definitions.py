@@ -1,0 +1,279 @@
+"""Which statements of a notebook the grader runs: its definitions, not its actions.
+
+From every code cell, in order, we keep imports, class and function
+definitions and simple constants (`FACTOR = 3`, `FEATURES = 32 * 7 * 7`,
+`device = torch.device("cuda" if torch.cuda.is_available() else "cpu")`).
+Training loops, plots and other top-level calls are dropped, each drop noted.
+
+A kept statement must also run: a definition whose decorators, defaults or
+base classes need a name that only dropped code sets, and an import of a
+module that is not installed where the grader runs (`google.colab`), are
+dropped as well, with the reason. Of a function or class defined twice only
+the last definition is kept, as the notebook would end up with; so an
+abandoned first attempt is neither run nor read by the static checks.
+
+Each part then gets its own module (`module_source`): the kept statements
+its names need, directly or through each other. One part's broken class
+cannot stop another part's import, and nothing a part does not use (plotting
+imports, a helper naming `net.pixel_shuffle`) is run or read for it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from grader.importable import module_available
+from grader.notebook import Cell
+
+DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# Calls a constant may make: the device line every notebook has.
+SAFE_CALLS = frozenset({"torch.device", "torch.cuda.is_available", "torch.backends.mps.is_available"})
+MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A kept top-level statement: where it was, its text, the names it binds and uses."""
+
+    where: str
+    text: str
+    binds: frozenset[str]  # "*" for a star import
+    needs: frozenset[str]  # names read when the statement itself runs
+    uses: frozenset[str]  # every name it mentions, function bodies included
+    definition: bool  # a def or class, which a later one replaces
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The kept statements, in order, and what the student should know."""
+
+    statements: tuple[Statement, ...]
+    future: tuple[str, ...]  # `from __future__` imports, which must come first
+    notes: tuple[str, ...]  # cells that do not parse, then each statement dropped or replaced
+    syntax_errors: tuple[str, ...]  # one message per cell that does not parse
+
+    @property
+    def defined(self) -> frozenset[str]:
+        return frozenset(name for s in self.statements for name in s.binds)
+
+
+def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = frozenset(),
+                        available: Callable[[str], bool] | None = None) -> Extracted:  # fmt: skip
+    """Keep the cells' definitions; `local_modules` can be imported besides installed ones.
+
+    >>> extract_definitions([Cell("cell 1", "import math\\nx = f()\\nK = 3")]).notes
+    ('cell 1, line 2: dropped `x = f()`',)
+    """
+    lazy = any(_is_future_annotations(line) for c in cells for line in c.source.splitlines())
+    bound = set(dir(builtins)) | MODULE_NAMES
+    kept: list[Statement] = []
+    future: list[str] = []
+    notes: list[str] = []
+    errors: list[str] = []
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as exc:
+            errors.append(_syntax_message(cell, exc))
+            continue
+        for node in tree.body:
+            outcome = _judge(node, cell, bound, lazy, local_modules, available or module_available)
+            if isinstance(outcome, Statement):
+                kept.append(outcome)
+                bound |= outcome.binds
+            elif outcome.startswith("from __future__"):
+                future.append(outcome)
+            elif outcome:
+                notes.append(outcome)
+    kept, replaced = _last_definitions(kept)
+    return Extracted(tuple(kept), tuple(future), (*errors, *notes, *replaced), tuple(errors))
+
+
+def module_source(extracted: Extracted, names: Iterable[str]) -> str:
+    """The module for the given names: the statements they need, in notebook order.
+
+    >>> ex = extract_definitions([Cell("cell 1", "import os\\nimport math\\ndef f():\\n    return math.pi")])
+    >>> "import os" in module_source(ex, ["f"]), "import math" in module_source(ex, ["f"])
+    (False, True)
+    """
+    statements = extracted.statements
+    wanted = set(names)
+    if not any("*" in s.binds for s in statements):
+        chosen: set[int] = set()
+        while True:  # grow to a fixed point: what the chosen statements use
+            more = {i for i, s in enumerate(statements) if i not in chosen and s.binds & wanted}
+            if not more:
+                break
+            chosen |= more
+            wanted |= {name for i in more for name in statements[i].uses}
+        statements = tuple(s for i, s in enumerate(statements) if i in chosen)
+    header = "# Built by cnn-grader from the definitions in the submission.\n"
+    blocks = [f"# {s.where}\n{s.text}" for s in statements]
+    return "\n".join([*extracted.future, header, *blocks]) + "\n"
+
+
+def _judge(node: ast.stmt, cell: Cell, bound: set[str], lazy: bool, local: frozenset[str],
+           available: Callable[[str], bool]) -> Statement | str:  # fmt: skip
+    """A kept Statement; or a `from __future__` line; or the note saying why it was dropped
+    ("" for a docstring, which has nothing to run)."""
+    lines, quoted = cell.source.splitlines(), cell.quoted_lines()
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    where, text = cell.where(start), "\n".join(lines[start - 1 : node.end_lineno])
+    if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        return text
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return ""  # a docstring, or a markdown cell turned string (Colab export)
+    reason = _drop_reason(node, bound, lazy, local, available)
+    if reason is not None:
+        return f"{where}: dropped `{_first_line(quoted[start - 1])}`{reason}"
+    uses = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return Statement(where, text, _binds(node), _needs(node, lazy), uses, isinstance(node, DEFINITIONS))
+
+
+def _drop_reason(node: ast.stmt, bound: set[str], lazy: bool, local: frozenset[str],
+                 available: Callable[[str], bool]) -> str | None:  # fmt: skip
+    """None keeps the statement; a string drops it and ends its note ("" adds nothing)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        missing = [m for m in _imported_modules(node) if m.split(".")[0] not in local and not available(m)]
+        return f": {missing[0]} is not installed where the grader runs" if missing else None
+    if not _definition_kind(node):
+        return ""
+    unknown = [] if "*" in bound else sorted(_needs(node, lazy) - bound)
+    if unknown:
+        names = ", ".join(f"`{n}`" for n in unknown)
+        return f": it needs {names} when it runs, which only dropped code sets"
+    return None
+
+
+def _definition_kind(node: ast.stmt) -> bool:
+    """Definitions, constants and import guards; everything else is an action."""
+    if isinstance(node, DEFINITIONS):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return node.value is not None and all(_plain_target(t) for t in targets) and _constant(node.value)
+    if isinstance(node, ast.Try):
+        # `try: import x / except ImportError: ...` guards are kept when they only import.
+        return all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body)
+    return False
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, (ast.Tuple, ast.List)) and all(_plain_target(t) for t in target.elts)
+
+
+def _constant(value: ast.expr) -> bool:
+    """Literals, names, arithmetic and conditions on them, and the SAFE_CALLS: no actions."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call):
+            if ast.unparse(node.func) not in SAFE_CALLS:
+                return False
+        elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return False
+    return True
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:  # `from . import x`: there is no package around the built module
+        return ["." * node.level + (node.module or "")]
+    return [node.module or ""]
+
+
+def _binds(node: ast.stmt) -> frozenset[str]:
+    """The top-level names a kept statement binds ("*" for a star import)."""
+    names: set[str] = set()
+    for child in ast.walk(node) if isinstance(node, ast.Try) else [node]:
+        if isinstance(child, ast.Import):
+            names |= {a.asname or a.name.split(".")[0] for a in child.names}
+        elif isinstance(child, ast.ImportFrom):
+            names |= {a.asname or a.name for a in child.names}
+        elif isinstance(child, DEFINITIONS):
+            names.add(child.name)
+        elif isinstance(child, (ast.Assign, ast.AnnAssign)):
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return frozenset(names)
+
+
+def _needs(node: ast.stmt, lazy: bool) -> frozenset[str]:
+    """Names read when the statement itself runs (not when its functions are called later)."""
+    names = _loaded(_evaluated_now(node, lazy))
+    if isinstance(node, ast.ClassDef):  # a class body may read what it bound itself
+        names -= {name for statement in node.body for name in _binds(statement)}
+    return frozenset(names)
+
+
+def _evaluated_now(node: ast.stmt, lazy: bool) -> list[ast.AST]:
+    """The parts of a statement Python evaluates when it runs it."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = node.args
+        parts: list[ast.AST] = [*node.decorator_list, *args.defaults, *[d for d in args.kw_defaults if d]]
+        if not lazy:
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            parts += [a.annotation for a in every if a is not None and a.annotation is not None]
+            parts += [node.returns] if node.returns is not None else []
+        return parts
+    if isinstance(node, ast.ClassDef):
+        parts = [*node.decorator_list, *node.bases, *[k.value for k in node.keywords]]
+        for statement in node.body:
+            parts += _evaluated_now(statement, lazy)
+        return parts
+    if isinstance(node, ast.Try):
+        return []  # imports only
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return [node.value] if node.value is not None else []
+    return [node]
+
+
+def _loaded(parts: list[ast.AST]) -> set[str]:
+    """Names read in `parts`, less those bound inside them (comprehensions, lambdas)."""
+    loaded, local = set(), set()
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Name):
+                (loaded if isinstance(node.ctx, ast.Load) else local).add(node.id)
+            elif isinstance(node, ast.arg):
+                local.add(node.arg)
+    return loaded - local
+
+
+def _last_definitions(kept: list[Statement]) -> tuple[list[Statement], list[str]]:
+    """Drop a def or class that a later one of the same name replaces, unless something
+    in between used it while running (a base class, a decorator)."""
+    result, notes = [], []
+    for index, item in enumerate(kept):
+        later = next((k for k in kept[index + 1 :] if k.definition and k.binds & item.binds), None) \
+            if item.definition else None  # fmt: skip
+        if later is not None:
+            between = kept[index + 1 : kept.index(later)]
+            if not any(item.binds & k.needs for k in between):
+                notes.append(f"{item.where}: `{_first_line(item.text)}` is replaced by the definition at {later.where}")
+                continue
+        result.append(item)
+    return result, notes
+
+
+def _syntax_message(cell: Cell, exc: SyntaxError) -> str:
+    line = exc.lineno or 1
+    lines = cell.quoted_lines()
+    text = lines[line - 1] if 0 < line <= len(lines) else (exc.text or "")
+    shown = f" `{_first_line(text)}`" if text.strip() else ""
+    return f"{cell.where(line)} has a syntax error ({exc.msg}){shown}: the grader skipped the whole cell"
+
+
+def _is_future_annotations(line: str) -> bool:
+    return line.strip().startswith("from __future__ import") and "annotations" in line
+
+
+def _first_line(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first[:60] + ("..." if len(first) > 60 else "")
