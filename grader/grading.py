@@ -81,12 +81,13 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
         except SubmissionError as exc:
             return _report(session, Path(submission).name, _all_errors(session, str(exc)), [str(exc)], {}, started)
         parts = [p for p in PARTS if p in session.options.parts]
-        settings = SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
+        settings = SandboxSettings(session.isolation, session.workers, session.rubric.limits)
         # Started first: it imports torch while the parent plans the parts.
-        with Zygote.start(settings, work / "parts", session.device, session.rubric.threads) as zygote:
+        with Zygote.start(settings, work / "parts", parts, session.device, session.rubric.threads) as zygote:
             outcomes = _grade_parts(session, staged, parts, zygote)
         tests = [result for part in parts for result in outcomes[part].results]
-        return _report(session, staged.name, tests, list(staged.notes), logs_of(outcomes), started)
+        notes = [*staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
+        return _report(session, staged.name, tests, notes, logs_of(outcomes), started)
     finally:
         if not session.options.keep_workdir:
             shutil.rmtree(work, ignore_errors=True)
@@ -96,6 +97,7 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
 class _PartOutcome:
     results: list[CheckResult]
     log: dict[str, Any]
+    notes: tuple[str, ...] = ()  # limits the part ran into
 
 
 def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def _grade_parts(
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
             results = [evaluate(c, runs[part], plan, specs[c.name]) for c in checks_for(part)]
-            outcomes[part] = _PartOutcome(results, _log(runs[part]))
+            outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
     return outcomes
 
 
@@ -167,6 +169,9 @@ def _report(
 ) -> Report:
     if not session.isolation.network_off:
         notes = [*notes, "network isolation is not available on this machine: student code could reach the network"]
+    if not session.isolation.filesystem_hidden:
+        notes = [*notes, "the filesystem is not hidden from student code (no bubblewrap): it could read "
+                 "the grader's files and hidden data (see SECURITY.md)"]
     return Report(
         submission=name,
         grader_version=grader.__version__,
