@@ -122,4 +122,4 @@ def _explain(exc: BaseException, scratch: Path, hint_limits: tuple[int, int, int
         hint = exception_hint(exc, *hint_limits)
     except BaseException:  # noqa: BLE001
         hint = ""
-    return f"{message}\n{hint}" if hint else message
+    return f"{message}\n{hint}" if hint and hint not in message else message

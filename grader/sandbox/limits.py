@@ -10,6 +10,7 @@ the rubric key that sets it.
 from __future__ import annotations
 
 import errno
+import resource
 import signal
 
 # Words in torch's and the C++ runtime's messages for an allocation that failed.
@@ -32,23 +33,41 @@ def output_message(dropped: int, output_kb: int) -> str:
     return f"[... {dropped} more bytes of output dropped: only the first {output_kb} KiB are kept ([limits] output_kb)]"
 
 
-def exception_hint(exc: BaseException, memory_mb: int, file_size_mb: int, processes: int) -> str:
+def rlimits_mb() -> tuple[int, int]:
+    """The memory and file size limits in force in this process, in MiB (0: none).
+
+    The child reads them back rather than being told: they are what the kernel enforces.
+    """
+    memory = [limit for limit in (_soft(resource.RLIMIT_AS), _soft(resource.RLIMIT_DATA)) if limit]
+    return (min(memory) if memory else 0) >> 20, _soft(resource.RLIMIT_FSIZE) >> 20
+
+
+def _soft(kind: int) -> int:
+    """The soft limit in bytes, 0 for none."""
+    soft = resource.getrlimit(kind)[0]
+    return 0 if soft == resource.RLIM_INFINITY else soft
+
+
+def exception_hint(exc: BaseException, memory_mb: int, file_size_mb: int, processes: int | None = None) -> str:
     """The limit an exception raised in student code points to, or ''.
 
     >>> exception_hint(MemoryError(), 4096, 256, 64)
     'the memory limit of 4096 MiB per process ([limits] memory_mb) was reached'
     """
-    if isinstance(exc, MemoryError):
-        return memory_message(memory_mb)
-    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-        return file_size_message(file_size_mb)
-    if isinstance(exc, OSError) and exc.errno in (errno.EAGAIN, errno.ENOMEM) and "fork" in str(exc).lower():
-        return processes_message(processes)
     text = str(exc).lower()
-    if isinstance(exc, RuntimeError) and any(word in text for word in ALLOCATION_WORDS):
+    out_of_memory = isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and any(word in text for word in ALLOCATION_WORDS)
+    )
+    if out_of_memory and memory_mb:
         return memory_message(memory_mb)
-    if isinstance(exc, (RuntimeError, BlockingIOError)) and ("new thread" in text or "resource temporarily" in text):
-        return processes_message(processes)
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG and file_size_mb:
+        return file_size_message(file_size_mb)
+    # EAGAIN also comes from non-blocking I/O, hence "possibly".
+    spawn_failed = (isinstance(exc, OSError) and exc.errno == errno.EAGAIN) or (
+        isinstance(exc, RuntimeError) and "new thread" in text
+    )
+    if spawn_failed and processes is not None:
+        return f"possibly {processes_message(processes)}"
     return ""
 
 
