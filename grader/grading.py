@@ -56,13 +56,14 @@ class Session:
 
 def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
     rubric = rubric or load_rubric()
+    device = resolve_device(options.device)
     return Session(
         rubric=rubric,
         options=options,
-        device=resolve_device(options.device),
+        device=device,
         workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
         data=DataCache(options.mnist_root, options.sr_root),
-        isolation=detect_isolation(),
+        isolation=detect_isolation(device=device),
     )
 
 

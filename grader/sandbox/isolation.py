@@ -29,7 +29,7 @@ KINDS = ("bwrap", "unshare", "none")
 UNSHARE_ARGS = (
     "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
 )  # fmt: skip
-PROBE_TIMEOUT_S = 30
+PROBE_TIMEOUT_S = 120  # on CUDA the probe imports torch and starts the GPU
 
 
 @dataclass(frozen=True)
@@ -56,22 +56,25 @@ class Isolation:
 NO_ISOLATION = Isolation("none", "", False, False, False, "own session and process group only (no namespaces)")
 
 
-def detect_isolation(kinds: tuple[str, ...] = KINDS, cgroups: bool = True) -> Isolation:
+def detect_isolation(kinds: tuple[str, ...] = KINDS, cgroups: bool = True, device: str = "cpu") -> Isolation:
     """The first of `kinds` that works here, plus a pids cgroup root when `cgroups` and allowed.
+
+    On CUDA the probe also starts the GPU inside the isolation, since the
+    view must hold the driver's device files.
 
     >>> detect_isolation(kinds=("none",), cgroups=False).network_off
     False
     """
     isolation = NO_ISOLATION
     for kind in kinds:
-        found = _try_kind(kind)
+        found = _try_kind(kind, device)
         if found is not None:
             isolation = found
             break
     return replace(isolation, pids_cgroup=find_pids_root() if cgroups else None)
 
 
-def _try_kind(kind: str) -> Isolation | None:
+def _try_kind(kind: str, device: str) -> Isolation | None:
     if kind == "none":
         return NO_ISOLATION
     program = shutil.which(kind)
@@ -85,13 +88,15 @@ def _try_kind(kind: str) -> Isolation | None:
         candidate = Isolation("unshare", program, True, True, False,
                               "unshare: own user, network, PID and mount namespaces; "
                               "the filesystem is visible read-write as the grader sees it")  # fmt: skip
-    return candidate if _works(candidate) else None
+    return candidate if _works(candidate, device) else None
 
 
-def _works(isolation: Isolation) -> bool:
+def _works(isolation: Isolation, device: str) -> bool:
     """Start Python inside the isolation once: namespaces may be forbidden (containers, policies)."""
+    code = "import torch; torch.zeros(1, device='cuda')" if device == "cuda" else "import json"
     with tempfile.TemporaryDirectory(prefix="cnn-grader-probe-") as folder:
-        command = [*isolation.prefix(SandboxView(Path(folder), ())), sys.executable, "-I", "-c", "import json"]
+        view = SandboxView(Path(folder), (), device)
+        command = [*isolation.prefix(view), sys.executable, "-I", "-c", code]
         try:
             probe = subprocess.run(command, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False)
         except (OSError, subprocess.TimeoutExpired):
