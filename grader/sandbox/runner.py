@@ -210,7 +210,8 @@ def _part_run(part: PartJob, io_dir: Path, event: dict[str, Any] | None, limits:
               zygote_problem: str, cgroup_hits: int) -> PartRun:  # fmt: skip
     if event is None:
         timed_out = False
-        ending = "the sandbox stopped before this part ended" + (f" ({zygote_problem.strip()})" if zygote_problem else "")
+        problem = f" ({zygote_problem.strip()})" if zygote_problem else ""
+        ending = f"the sandbox stopped before this part ended{problem}"
     else:
         timed_out = bool(event.get("timed_out"))
         ending = _ending(event, part, limits)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from grader.grading import Session
-from grader.options import GradeOptions
 from grader.results import PARTS
 from grader.rubric import Rubric, rubric_from_dict, tomllib
 from grader.sandbox.isolation import Isolation, detect_isolation

@@ -39,9 +39,9 @@ def test_bad_limits_are_rubric_errors(key: str, value: Any) -> None:
     "exc, words",
     [
         (MemoryError(), "memory limit of 1024 MiB per process ([limits] memory_mb)"),
-        (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4 TB"), "memory limit of 1024"),
+        (RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4 TB"), "limit of 1024 MiB"),
         (OSError(errno.EFBIG, "File too large"), "file size limit of 8 MiB ([limits] file_size_mb)"),
-        (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), "possibly the part reached the limit of 16"),
+        (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), "possibly the part reached the limit"),
         (RuntimeError("can't start new thread"), "limit of 16 processes and threads ([limits] processes)"),
     ],
 )
