@@ -66,13 +66,14 @@ class Session:
 
 def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
     rubric = rubric or load_rubric()
+    device = resolve_device(options.device)
     return Session(
         rubric=rubric,
         options=options,
-        device=resolve_device(options.device),
+        device=device,
         workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
         data=DataCache(options.mnist_root, options.sr_root),
-        isolation=detect_isolation(),
+        isolation=detect_isolation(device=device),
     )
 
 
@@ -84,13 +85,14 @@ def grade(submission: Path | str, options: GradeOptions | None = None, session: 
     """
     session = session or open_session(options or GradeOptions())
     # Started first: the sandbox imports torch while the parent plans the parts.
-    with open_workspace(Path(submission), sandbox_settings(session), session.device, session.rubric.threads,
+    parts = [p for p in PARTS if p in session.options.parts]
+    with open_workspace(Path(submission), sandbox_settings(session), parts, session.device, session.rubric.threads,
                         keep=session.options.keep_workdir) as workspace:  # fmt: skip
         return grade_workspace(session, workspace)
 
 
 def sandbox_settings(session: Session) -> SandboxSettings:
-    return SandboxSettings(session.isolation, session.workers, session.rubric.limits.output_kb)
+    return SandboxSettings(session.isolation, session.workers, session.rubric.limits)
 
 
 def grade_workspace(session: Session, workspace: Workspace) -> Report:
@@ -102,14 +104,15 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     parts = [p for p in PARTS if p in session.options.parts]
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
     tests = [result for part in parts for result in outcomes[part].results]
-    return _report(session, workspace.name, tests, list(workspace.staged.notes), logs_of(outcomes),
-                   workspace.started, timings)  # fmt: skip
+    notes = [*workspace.staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
+    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
 
 
 @dataclass(frozen=True)
 class _PartOutcome:
     results: list[CheckResult]
     log: dict[str, Any]
+    notes: tuple[str, ...] = ()  # limits the part ran into
 
 
 def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
@@ -151,7 +154,7 @@ def _grade_parts(
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
             results = [evaluate(c, runs[part], plan, specs[c.name]) for c in _graded(session, part)]
-            outcomes[part] = _PartOutcome(results, _log(runs[part]))
+            outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
         timings["score"] = time.monotonic() - clock
     return outcomes
@@ -217,6 +220,9 @@ def _report(
 ) -> Report:
     if not session.isolation.network_off:
         notes = [*notes, "network isolation is not available on this machine: student code could reach the network"]
+    if not session.isolation.filesystem_hidden:
+        notes = [*notes, "the filesystem is not hidden from student code (no bubblewrap): it could read "
+                 "the grader's files and hidden data (see SECURITY.md)"]
     # Each result carries its check's visibility, for the reports that hide or release it.
     tests = [replace(t, visibility=session.rubric.spec(t.name).visibility) for t in tests]
     return Report(

@@ -24,7 +24,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 _GRADING_KEYS = {"seed": int, "threads": int, "workers": int}
-_LIMIT_KEYS = {"memory_mb": int, "file_size_mb": int, "output_kb": int}
+_LIMIT_KEYS = {"memory_mb": int, "file_size_mb": int, "output_kb": int, "processes": int}
+# Used where a rubric leaves a limit out: a few GiB of address space (torch alone maps about 3),
+# files and output far beyond an honest submission's, room for data-loader workers.
+LIMIT_DEFAULTS = {"memory_mb": 4096, "file_size_mb": 256, "output_kb": 64, "processes": 64}
 DTYPES = ("float32", "float64")
 
 
@@ -51,12 +54,13 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one part's child process may use."""
+    """What one part's processes may use; each limit's message names its rubric key."""
 
     timeout_s: Mapping[str, float]
-    memory_mb: int
-    file_size_mb: int
-    output_kb: int
+    memory_mb: int  # address space of each process (data segment on CUDA)
+    file_size_mb: int  # largest file a process may write
+    output_kb: int  # stdout and stderr kept per part; the rest is counted and dropped
+    processes: int = LIMIT_DEFAULTS["processes"]  # processes and threads of a part at once
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ def _selfcheck(table: Any, checks_doc: Mapping[str, Any], declared: Mapping[str,
 
 def _limits(table: Mapping[str, Any]) -> Limits:
     _only_keys(table, set(_LIMIT_KEYS) | {"timeout_s"}, "[limits]")
+    table = {**LIMIT_DEFAULTS, **table}
     for key, kind in _LIMIT_KEYS.items():
         _typed(table, key, kind, "[limits]")
         if table[key] <= 0:

@@ -20,8 +20,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from grader.options import GradeOptions, resolve_workers
-from grader.results import Report
-from grader.rubric import Rubric, read_rubric_doc
+from grader.results import PARTS, Report
+from grader.rubric import LIMIT_DEFAULTS, Limits, Rubric, read_rubric_doc
 from grader.sandbox.isolation import detect_isolation
 from grader.sandbox.runner import SandboxSettings
 from grader.workspace import open_workspace
@@ -39,9 +39,12 @@ def self_check(submission: Path, rubric_path: Path | None = None) -> Report:
     grading, limits = _table(doc, "grading"), _table(doc, "limits")
     # Read before validation (which imports torch): a bad value fails validation just below.
     threads = _whole_number(grading.get("threads"), 1)
-    sandbox = SandboxSettings(detect_isolation(), resolve_workers(_whole_number(grading.get("workers"), 0)),
-                              _whole_number(limits.get("output_kb"), 64))  # fmt: skip
-    with open_workspace(submission, sandbox, DEVICE, threads) as workspace:
+    raw_limits = Limits(
+        timeout_s={},  # `check` has its own per-part limit, applied when the parts run
+        **{key: _whole_number(limits.get(key), default) for key, default in LIMIT_DEFAULTS.items()},
+    )
+    sandbox = SandboxSettings(detect_isolation(), resolve_workers(_whole_number(grading.get("workers"), 0)), raw_limits)
+    with open_workspace(submission, sandbox, PARTS, DEVICE, threads) as workspace:
         # Imported now, while the sandbox imports torch in its own process.
         from grader.grading import grade_workspace, open_session
         from grader.rubric import rubric_from_dict

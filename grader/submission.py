@@ -19,6 +19,7 @@ import re
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -40,6 +41,8 @@ NOTEBOOK_MODULE = "notebook_{part}.py"
 MAX_NOTES = 40  # notes of a notebook: the first ones tell the story
 MAX_FILES = 2000
 MAX_BYTES = 100 << 20
+MAX_RATIO = 100  # code and notebooks compress about 3-10 times; zip bombs a thousand times and more
+RATIO_FLOOR = 1 << 20  # small entries may compress as well as they like
 IGNORED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", ".venv"})
 
 
@@ -208,7 +211,7 @@ def _extract_zip(path: Path, dest: Path) -> None:
     """Extract regular files only, refusing escapes, links and bombs."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SubmissionError(f"{path.name} is not a readable zip file: {exc}") from exc
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and _wanted(m)]
@@ -216,6 +219,10 @@ def _extract_zip(path: Path, dest: Path) -> None:
             raise SubmissionError(f"{path.name} holds more than {MAX_FILES} files")
         if sum(m.file_size for m in members) > MAX_BYTES:
             raise SubmissionError(f"{path.name} expands to more than {MAX_BYTES >> 20} MiB")
+        for member in members:
+            if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                raise SubmissionError(f"{path.name}: entry {member.filename!r} is compressed more than "
+                                      f"{MAX_RATIO}:1, like a zip bomb")  # fmt: skip
         strip = _common_top(members)
         written = 0
         for member in members:
@@ -223,14 +230,26 @@ def _extract_zip(path: Path, dest: Path) -> None:
             if strip:
                 relative = PurePosixPath(*relative.parts[1:])
             target = dest.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(target, "wb") as out:
-                # Count real bytes: a forged header can understate the size.
-                for chunk in iter(lambda: src.read(1 << 16), b""):
-                    written += len(chunk)
-                    if written > MAX_BYTES:
-                        raise SubmissionError(f"{path.name} expands to more than {MAX_BYTES >> 20} MiB")
-                    out.write(chunk)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                written = _extract_member(archive, member, target, written, path.name)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+                    OSError) as exc:  # fmt: skip
+                # Forged headers, sizes or checksums, encryption, unknown compression methods,
+                # a name that is both a file and a folder.
+                raise SubmissionError(f"{path.name}: entry {member.filename!r} cannot be extracted ({exc})") from exc
+
+
+def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, written: int,
+                    name: str) -> int:  # fmt: skip
+    """Copy one entry, counting real bytes: a forged header can understate the size."""
+    with archive.open(member) as src, open(target, "wb") as out:
+        for chunk in iter(lambda: src.read(1 << 16), b""):
+            written += len(chunk)
+            if written > MAX_BYTES:
+                raise SubmissionError(f"{name} expands to more than {MAX_BYTES >> 20} MiB")
+            out.write(chunk)
+    return written
 
 
 def _wanted(member: zipfile.ZipInfo) -> bool:

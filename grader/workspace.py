@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from grader.sandbox.runner import SandboxSettings, Zygote
 from grader.submission import StagedSubmission, SubmissionError, stage, submission_name
@@ -33,11 +33,11 @@ class Workspace:
 
 @contextmanager
 def open_workspace(
-    submission: Path, sandbox: SandboxSettings, device: str, threads: int, keep: bool = False
+    submission: Path, sandbox: SandboxSettings, parts: Sequence[str], device: str, threads: int, keep: bool = False
 ) -> Iterator[Workspace]:
     """Stage `submission` in a fresh folder and start its sandbox; remove both afterwards.
 
-    >>> with open_workspace(Path("reference"), settings, "cpu", 1) as ws:   # doctest: +SKIP
+    >>> with open_workspace(Path("reference"), settings, ("cnn",), "cpu", 1) as ws:   # doctest: +SKIP
     ...     ws.staged.sources["cnn"].module
     'cnn.py'
     """
@@ -49,7 +49,7 @@ def open_workspace(
         except SubmissionError as exc:
             yield Workspace(submission_name(Path(submission)), folder, started, None, None, str(exc))
             return
-        with Zygote.start(sandbox, folder / "parts", device, threads) as zygote:
+        with Zygote.start(sandbox, folder / "parts", parts, device, threads) as zygote:
             yield Workspace(staged.name, folder, started, staged, zygote)
     finally:
         if not keep:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from grader.sandbox.limits import exception_hint, rlimits_mb
 from grader.sandbox.protocol import Job
 
 
@@ -88,9 +89,12 @@ def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> ProbeOutput:
 
 def describe_exception(exc: BaseException, scratch: Path) -> str:
     """`Type: message` and the student's own frames, newest last, paths made relative."""
-    head = f"{type(exc).__name__}: {exc}".strip()
+    head = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     if isinstance(exc, NotImplementedError):
         head = f"not implemented yet ({head})"
+    hint = exception_hint(exc, *rlimits_mb())
+    if hint:  # on the first line: checks often show only that one
+        head = f"{head} ({hint})"
     if isinstance(exc, SyntaxError) and exc.filename:
         name = Path(exc.filename).name
         line = (exc.text or "").rstrip()

@@ -64,11 +64,12 @@ def _cases(ctx: ProbeContext, with_grad: bool) -> ProbeOutput:
                     if not isinstance(out, Tensor) or out.grad_fn is None:
                         raise RuntimeError("the output is not connected to the input's graph")
                     out.backward(ctx.tensor(f"case{index}_g"))
-            results.append({"ok": True, "output": describe(out)})
+            # The array first: an output that is no tensor must give one error entry, not two.
             if with_grad:
                 arrays[f"grad{index}"] = to_array(base.grad) if base.grad is not None else np.zeros(0)
             else:
                 arrays[f"out{index}"] = to_array(out)
+            results.append({"ok": True, "output": describe(out)})
         except Exception as exc:
             results.append({"ok": False, "error": describe_exception(exc, ctx.scratch)})
     return {"cases": results, "torch_calls": len(ctx.notes.get("torch_calls", []))}, arrays

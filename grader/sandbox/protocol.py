@@ -2,16 +2,23 @@
 
 Everything is plain data in files of the part's io folder: `job.json` and
 `inputs.npz` from the parent; per probe `out/NAME.json` (status, values,
-message) and `out/NAME.npz` (arrays) from the child. The parent never
-unpickles: JSON is parsed with size limits, arrays are loaded with
-`allow_pickle=False` and must have a plain numeric dtype.
+message, notes) and `out/NAME.npz` (arrays) from the child. The parent never
+unpickles: JSON is parsed with size and nesting limits and bare NaN refused,
+arrays are loaded with `allow_pickle=False` and must have a plain numeric
+dtype, and no file is followed through a link or read past its limit.
+
+Student code runs in the same process as the probes, so it could write
+these files itself: what they say is an observation to check, never a
+score. The parent compares them with answers the child never receives.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from enum import Enum
@@ -26,8 +33,10 @@ INPUTS_FILE = "inputs.npz"
 OUT_DIR = "out"
 STARTED_FILE = "started"
 MAX_JSON_BYTES = 1 << 20
-MAX_ARRAY_BYTES = 512 << 20
+MAX_ARRAY_BYTES = 128 << 20  # per probe; honest results are a few MiB
+MAX_ARRAYS = 1000
 MAX_MESSAGE_CHARS = 4000
+MAX_NOTES = 20
 PLAIN_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
@@ -89,6 +98,7 @@ class ProbeResult:
     values: Mapping[str, Any] = field(default_factory=dict)
     arrays: Mapping[str, np.ndarray] = field(default_factory=dict)
     message: str = ""
+    notes: tuple[str, ...] = ()  # what the child noticed besides the result, e.g. a thread request
 
     @property
     def ok(self) -> bool:
@@ -111,63 +121,106 @@ def read_probe(io_dir: Path, name: str) -> ProbeResult | None:
     A result file that exists but breaks the rules becomes an ERROR result
     saying what was wrong, so a hostile child cannot crash the parent.
     """
-    meta_path = io_dir / OUT_DIR / f"{name}.json"
-    if not meta_path.is_file():
+    try:
+        raw = read_out_file(io_dir, f"{name}.json", MAX_JSON_BYTES)
+    except MalformedOutput as exc:
+        return ProbeResult(name, ProbeStatus.ERROR, message=f"unreadable result from the child: {exc}")
+    if raw is None:
         return None
     try:
-        meta = _read_json(meta_path)
-        arrays_path = io_dir / OUT_DIR / f"{name}.npz"
-        arrays = load_arrays(arrays_path) if arrays_path.is_file() else {}
+        meta = _parse_json(raw, f"{name}.json")
+        arrays = load_arrays(io_dir, f"{name}.npz")
         status = ProbeStatus(meta.get("status"))
         if status not in (ProbeStatus.OK, ProbeStatus.ERROR):
             raise MalformedOutput(f"status {status.value!r} cannot come from the child")
         values = meta.get("values", {})
         message = meta.get("message", "")
+        notes = meta.get("notes", [])
         if not isinstance(values, dict) or not isinstance(message, str):
             raise MalformedOutput("values must be an object and message a string")
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise MalformedOutput("notes must be a list of strings")
     except (MalformedOutput, ValueError, OSError) as exc:
         return ProbeResult(name, ProbeStatus.ERROR, message=f"unreadable result from the child: {exc}")
     return ProbeResult(
-        name, status, MappingProxyType(values), MappingProxyType(arrays), message[:MAX_MESSAGE_CHARS]
-    )
+        name, status, MappingProxyType(values), MappingProxyType(arrays), message[:MAX_MESSAGE_CHARS],
+        tuple(n[:MAX_MESSAGE_CHARS] for n in notes[:MAX_NOTES]),
+    )  # fmt: skip
 
 
 def started_probes(io_dir: Path) -> list[str]:
-    path = io_dir / OUT_DIR / STARTED_FILE
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")[:MAX_JSON_BYTES]
-    except OSError:
+        raw = read_out_file(io_dir, STARTED_FILE, MAX_JSON_BYTES, truncate=True)
+    except MalformedOutput:
         return []
+    text = (raw or b"").decode("utf-8", errors="replace")
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def load_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Load an .npz of plain numeric arrays, refusing pickles, odd dtypes and bombs."""
-    if path.stat().st_size > MAX_ARRAY_BYTES:
-        raise MalformedOutput(f"{path.name} is larger than {MAX_ARRAY_BYTES >> 20} MiB")
+def read_out_file(io_dir: Path, name: str, limit: int, truncate: bool = False) -> bytes | None:
+    """The bytes of `out/NAME`, or None if absent.
+
+    Student code can write into the out folder, so nothing in it is
+    followed: no symlinked folder or file, no FIFO or device (reading one
+    could block or never end), nothing larger than `limit` bytes.
+    """
     try:
-        with zipfile.ZipFile(path) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
+        folder = os.open(io_dir / OUT_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise MalformedOutput(f"the out folder was replaced ({exc.strerror})") from exc
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise MalformedOutput(f"{name} cannot be opened ({exc.strerror})") from exc
+    finally:
+        os.close(folder)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise MalformedOutput(f"{name} is not a regular file")
+        if info.st_size > limit and not truncate:
+            raise MalformedOutput(f"{name} is larger than {limit} bytes")
+        return handle.read(limit)
+
+
+def load_arrays(io_dir: Path, name: str) -> dict[str, np.ndarray]:
+    """Load `out/NAME` (.npz) of plain numeric arrays, refusing pickles, odd dtypes and bombs."""
+    raw = read_out_file(io_dir, name, MAX_ARRAY_BYTES)
+    if raw is None:
+        return {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise MalformedOutput(f"{path.name} is not an .npz archive") from exc
-    if expanded > MAX_ARRAY_BYTES:
-        raise MalformedOutput(f"{path.name} expands to more than {MAX_ARRAY_BYTES >> 20} MiB")
+        raise MalformedOutput(f"{name} is not an .npz archive") from exc
+    if len(members) > MAX_ARRAYS:
+        raise MalformedOutput(f"{name} holds more than {MAX_ARRAYS} arrays")
+    # Declared sizes bound the work: zipfile stops at a member's declared size.
+    if sum(info.file_size for info in members) > MAX_ARRAY_BYTES:
+        raise MalformedOutput(f"{name} expands to more than {MAX_ARRAY_BYTES >> 20} MiB")
     arrays = {}
-    with np.load(path, allow_pickle=False) as archive:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
         for key in archive.files:
             array = archive[key]
+            if not isinstance(array, np.ndarray) or type(array) is not np.ndarray:
+                raise MalformedOutput(f"array {key!r} is not a plain array")
             if array.dtype.kind not in PLAIN_KINDS or array.dtype.fields is not None:
                 raise MalformedOutput(f"array {key!r} has dtype {array.dtype}, not a plain number type")
             arrays[key] = array
     return arrays
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if path.stat().st_size > MAX_JSON_BYTES:
-        raise MalformedOutput(f"{path.name} is larger than {MAX_JSON_BYTES} bytes")
-    doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError as exc:  # nesting deep enough to exhaust the parser's stack
+        raise MalformedOutput(f"{name} is nested too deeply") from exc
     if not isinstance(doc, dict):
-        raise MalformedOutput(f"{path.name} must hold a JSON object")
+        raise MalformedOutput(f"{name} must hold a JSON object")
     return doc
 
 
@@ -188,7 +241,7 @@ def encode_value(value: Any) -> Any:
 
 
 def write_probe(io_dir: Path, name: str, status: str, values: Mapping[str, Any],
-                arrays: Mapping[str, np.ndarray], message: str) -> None:
+                arrays: Mapping[str, np.ndarray], message: str, notes: list[str] | None = None) -> None:
     """Child side: arrays first, then the JSON, each renamed into place when complete."""
     out = io_dir / OUT_DIR
     if arrays:
@@ -196,7 +249,8 @@ def write_probe(io_dir: Path, name: str, status: str, values: Mapping[str, Any],
         with open(tmp, "wb") as handle:
             np.savez(handle, **{k: np.ascontiguousarray(v) for k, v in arrays.items()})
         os.replace(tmp, out / f"{name}.npz")
-    doc = {"status": status, "values": encode_value(dict(values)), "message": message[:MAX_MESSAGE_CHARS]}
+    doc = {"status": status, "values": encode_value(dict(values)), "message": message[:MAX_MESSAGE_CHARS],
+           "notes": list(notes or [])}
     tmp = out / f".{name}.json"
     tmp.write_text(json.dumps(doc), encoding="utf-8")
     os.replace(tmp, out / f"{name}.json")

@@ -1,11 +1,17 @@
 """Parent side of the sandbox: start the zygote for one submission, watch the
 clock, kill everything it started, and read back what each part observed.
+
+How a part ended comes from the zygote's own stdout (see
+`grader.sandbox.zygote`), which student code cannot reach; what it observed
+comes from the part's out folder and is checked as untrusted data (see
+`grader.sandbox.protocol`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -14,14 +20,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 import grader
+from grader.rubric import Limits
+from grader.sandbox.cgroup import PartCgroups
+from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.protocol import Job, ProbeResult, ProbeStatus, read_probe, started_probes, write_inputs
-from grader.sandbox.zygote import BOOTSTRAP, EXIT_FILE, PIDS_FILE, STDERR_FILE, STDOUT_FILE
+from grader.sandbox.limits import output_message, processes_message, signal_hint
+from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
+from grader.sandbox.protocol import OUT_DIR, Job, ProbeResult, ProbeStatus, read_probe, started_probes, write_inputs
+from grader.sandbox.zygote import BOOTSTRAP
 
 # Variables the zygote may inherit, besides the basics set below: what some CPUs and GPUs need.
 PASSED_THROUGH = (
@@ -29,6 +40,9 @@ PASSED_THROUGH = (
     "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES",
 )  # fmt: skip
 STARTUP_ALLOWANCE_S = 120.0  # importing torch in the zygote, on a slow or busy machine
+# In the environment of the zygote and of everything it starts (unless they drop it): the
+# parent's last sweep finds processes that escaped every other net by this variable.
+MARKER_VARIABLE = "CNN_GRADER_SANDBOX"
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class PartRun:
     stdout: str
     stderr: str
     duration_s: float
+    notes: tuple[str, ...] = ()  # limits the part ran into, requests the grader refused
 
     def probe(self, name: str) -> ProbeResult:
         return self.probes[name]
@@ -60,85 +75,172 @@ class PartJob:
 class SandboxSettings:
     isolation: Isolation
     workers: int
-    output_kb: int
+    limits: Limits
 
 
 class Zygote:
     """A started zygote, importing torch while the parent prepares the parts.
 
-    >>> with Zygote.start(settings, work_dir, "cpu", 1) as zygote:   # doctest: +SKIP
+    >>> with Zygote.start(settings, work_dir, ("cnn",), "cpu", 1) as zygote:   # doctest: +SKIP
     ...     runs = zygote.run(parts, submission_dir)
     """
 
-    def __init__(self, process: subprocess.Popen[bytes], settings: SandboxSettings, work_dir: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], settings: SandboxSettings, work_dir: Path,
+                 cgroups: PartCgroups | None, marker: str) -> None:  # fmt: skip
         self.process, self.settings, self.work_dir = process, settings, work_dir
+        self.cgroups, self.marker = cgroups, marker
+        self.part_pids: set[int] = set()
+        self.closed = False
 
     @staticmethod
-    def start(settings: SandboxSettings, work_dir: Path, device: str, threads: int) -> "Zygote":
-        work_dir.mkdir(parents=True, exist_ok=True)
+    def start(settings: SandboxSettings, work_dir: Path, parts: Sequence[str], device: str, threads: int) -> "Zygote":
+        """Start the zygote for `parts`; their folders are made now, since the sandbox view binds them."""
+        writable = []
+        for part in parts:
+            writable += [work_dir / part / "io" / OUT_DIR, work_dir / part / "scratch"]
+        for folder in writable:
+            folder.mkdir(parents=True, exist_ok=True)
+        cgroups = _make_cgroups(settings, parts)
+        marker = f"{MARKER_VARIABLE}={secrets.token_hex(8)}"
+        view = SandboxView(work_dir, tuple(writable), device)
         process = subprocess.Popen(
-            [*settings.isolation.prefix, sys.executable, "-I", "-c", BOOTSTRAP, _grader_root()],
+            [*settings.isolation.prefix(view), sys.executable, "-I", "-c", BOOTSTRAP, _grader_root()],
             cwd=work_dir,
-            env=_zygote_env(device, threads),
+            env=_zygote_env(device, threads, marker),
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=tuple(cgroups.procs_fds.values()) if cgroups else (),
         )
-        return Zygote(process, settings, work_dir)
+        return Zygote(process, settings, work_dir, cgroups, marker)
 
     def __enter__(self) -> "Zygote":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _kill_everything(self.process, self.work_dir / PIDS_FILE)
+        self.close()
 
     def run(self, parts: Sequence[PartJob], submission_dir: Path) -> dict[str, PartRun]:
         """Run every part on its own fresh copy of the submission; never raises for what children do."""
         entries = []
         for part in parts:
             io_dir, scratch = self.work_dir / part.job.part / "io", self.work_dir / part.job.part / "scratch"
-            shutil.copytree(submission_dir, scratch, symlinks=True)
+            shutil.copytree(submission_dir, scratch, symlinks=True, dirs_exist_ok=True)
             (scratch / ".tmp").mkdir(exist_ok=True)
             write_inputs(io_dir, part.job, part.inputs)
+            fd = self.cgroups.procs_fds.get(part.job.part) if self.cgroups else None
             entries.append({"name": part.job.part, "io": str(io_dir), "scratch": str(scratch),
-                            "timeout_s": part.timeout_s})  # fmt: skip
-        plan = {"parts": entries, "workers": self.settings.workers, "work_dir": str(self.work_dir)}
+                            "timeout_s": part.timeout_s, "cgroup_fd": fd})  # fmt: skip
+        limits = self.settings.limits
+        plan = {"parts": entries, "workers": self.settings.workers, "count_processes": self.cgroups is None,
+                "limits": {"processes": limits.processes, "output_kb": limits.output_kb}}  # fmt: skip
         started = time.monotonic()
-        try:
-            _, zygote_err = self.process.communicate(
-                json.dumps(plan).encode("utf-8"), timeout=STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts)
-            )
-        except subprocess.TimeoutExpired:
-            zygote_err = b""
-        except (BrokenPipeError, OSError):  # the zygote died before reading its plan
-            zygote_err = b"the sandbox process could not start"
-        finally:
-            _kill_everything(self.process, self.work_dir / PIDS_FILE)
+        out, err = self._communicate(plan, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
+        events = parse_events(out)
+        self.part_pids = {e["pid"] for e in events.get("started", {}).values() if isinstance(e.get("pid"), int)}
+        hits = {p.job.part: self.cgroups.limit_hits(p.job.part) if self.cgroups else 0 for p in parts}
+        self.close()
         duration = time.monotonic() - started
-        cap = self.settings.output_kb << 10
-        problem = zygote_err.decode("utf-8", errors="replace")[-2000:] if self.process.returncode else ""
+        problem = err.decode("utf-8", errors="replace")[-2000:] if self.process.returncode else ""
         return {
-            p.job.part: _part_run(p, self.work_dir / p.job.part / "io", cap, duration, problem)
+            p.job.part: _part_run(p, self.work_dir / p.job.part / "io", events["exit"].get(p.job.part),
+                                  limits, duration, problem, hits[p.job.part])
             for p in parts
-        }
+        }  # fmt: skip
+
+    def _communicate(self, plan: dict[str, Any], timeout: float) -> tuple[bytes, bytes]:
+        try:
+            return self.process.communicate(json.dumps(plan).encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+        except (BrokenPipeError, OSError):  # the zygote died before reading its plan
+            self.close()
+        try:
+            out, err = self.process.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            out, err = b"", b""
+        return out or b"", err or b"the sandbox process could not start"
+
+    def close(self) -> None:
+        """Kill the zygote and everything the submission started; remove the cgroups. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        kill_group(self.process.pid)
+        for pid in self.part_pids:  # meaningful only without a PID namespace; harmless with one
+            if not self.settings.isolation.pid_namespace:
+                kill_group(pid)
+        table = process_table()
+        sessions = self.part_pids if not self.settings.isolation.pid_namespace else set()
+        kill(in_sessions(table, sessions) | with_marker(table, self.marker))
+        if self.cgroups is not None:
+            self.cgroups.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
-def _part_run(part: PartJob, io_dir: Path, cap: int, duration: float, zygote_problem: str) -> PartRun:
-    exit_doc = _read_exit(io_dir)
-    if exit_doc is None:
+def _make_cgroups(settings: SandboxSettings, parts: Sequence[str]) -> PartCgroups | None:
+    root = settings.isolation.pids_cgroup
+    if root is None:
+        return None
+    try:
+        return PartCgroups.create(root, parts, settings.limits.processes)
+    except OSError:
+        return None  # the zygote counts processes instead
+
+
+def parse_events(out: bytes) -> dict[str, dict[str, dict[str, Any]]]:
+    """The zygote's JSON lines, by kind then part: {"started": {...}, "exit": {...}}."""
+    events: dict[str, dict[str, dict[str, Any]]] = {"started": {}, "exit": {}}
+    for line in out.decode("utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("event") in events and isinstance(event.get("part"), str):
+            events[event["event"]][event["part"]] = event
+    return events
+
+
+def _part_run(part: PartJob, io_dir: Path, event: dict[str, Any] | None, limits: Limits, duration: float,
+              zygote_problem: str, cgroup_hits: int) -> PartRun:  # fmt: skip
+    if event is None:
         timed_out = False
-        ending = "the sandbox stopped before this part ended" + (f" ({zygote_problem.strip()})" if zygote_problem else "")
+        problem = f" ({zygote_problem.strip()})" if zygote_problem else ""
+        ending = f"the sandbox stopped before this part ended{problem}"
     else:
-        timed_out = bool(exit_doc.get("timed_out"))
-        ending = _ending(exit_doc.get("returncode"), timed_out, part.timeout_s)
+        timed_out = bool(event.get("timed_out"))
+        ending = _ending(event, part, limits)
+        if isinstance(event.get("duration_s"), (int, float)):
+            duration = float(event["duration_s"])
     probes = _collect(io_dir, part.job, timed_out, ending)
-    if exit_doc is not None and isinstance(exit_doc.get("duration_s"), (int, float)):
-        duration = float(exit_doc["duration_s"])
-    return PartRun(
-        part.job.part, MappingProxyType(probes), ending, timed_out,
-        _capped(io_dir / STDOUT_FILE, cap), _capped(io_dir / STDERR_FILE, cap), duration,
-    )  # fmt: skip
+    notes = [note for result in probes.values() for note in result.notes]
+    if cgroup_hits or (event or {}).get("limit") == "processes":
+        notes.append(processes_message(limits.processes))
+    streams = [_stream(event, name, limits.output_kb) for name in ("stdout", "stderr")]
+    return PartRun(part.job.part, MappingProxyType(probes), ending, timed_out, streams[0], streams[1], duration,
+                   tuple(dict.fromkeys(notes)))  # fmt: skip
+def _ending(event: dict[str, Any], part: PartJob, limits: Limits) -> str:
+    """How the part's child ended, in the words of the limit it ran into if any."""
+    returncode = event.get("returncode")
+    if event.get("timed_out"):
+        return f"the part timed out after {part.timeout_s:g} s ([limits.timeout_s] {part.job.part})"
+    if event.get("limit") == "processes":
+        return f"the part was stopped: {processes_message(limits.processes)}"
+    if not isinstance(returncode, int) or returncode == 0:
+        return "the part's process ended before finishing its steps"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = signal_hint(-returncode, limits.memory_mb, limits.file_size_mb)
+        return f"the part's process was killed by {name}" + (f" ({hint})" if hint else "")
+    return f"the part's process exited with status {returncode}"
 
 
 def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str) -> dict[str, ProbeResult]:
@@ -161,62 +263,22 @@ def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str) -> dict[str, 
     return results
 
 
-def _read_exit(io_dir: Path) -> dict | None:
-    try:
-        doc = json.loads((io_dir / EXIT_FILE).read_text(encoding="utf-8")[:4096])
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
-def _ending(returncode: object, timed_out: bool, timeout_s: float) -> str:
-    if timed_out:
-        return f"the part timed out after {timeout_s:g} s"
-    if not isinstance(returncode, int) or returncode == 0:
-        return "the part's process ended before finishing its steps"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"the part's process was killed by {name}"
-    return f"the part's process exited with status {returncode}"
-
-
-def _capped(path: Path, cap: int) -> str:
-    """The first `cap` bytes of a captured stream, with a note of how much was dropped."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            text = handle.read(cap).decode("utf-8", errors="replace")
-    except OSError:
+def _stream(event: dict[str, Any] | None, name: str, output_kb: int) -> str:
+    """A captured stream as the zygote kept it, with a note of how much it dropped."""
+    if event is None or not isinstance(event.get(name), str):
         return ""
-    if size > cap:
-        text += f"\n[... {size - cap} more bytes of output dropped]"
+    text = event[name][: output_kb << 10]
+    dropped = event.get(f"{name}_dropped")
+    if isinstance(dropped, int) and dropped > 0:
+        text += "\n" + output_message(dropped, output_kb)
     return text
 
 
-def _kill_everything(process: subprocess.Popen[bytes], pids_file: Path) -> None:
-    """SIGKILL the zygote's group and every part's group; namespaces take the rest."""
-    groups = [process.pid]
-    try:
-        groups += [int(line.split()[1]) for line in pids_file.read_text().splitlines() if line.strip()]
-    except (OSError, ValueError, IndexError):
-        pass
-    for group in groups:
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _zygote_env(device: str, threads: int) -> dict[str, str]:
+def _zygote_env(device: str, threads: int, marker: str) -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's own but what CPUs and GPUs need."""
+    name, _, value = marker.partition("=")
     env = {
+        name: value,
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",

@@ -1,0 +1,224 @@
+"""What the red-team tests need: the expectations file, the submissions, the machine's state.
+
+Each folder under `tests/hostile/` holds the files of one hostile submission
+that differ from `reference/` (or, for zips, the name of a builder below)
+and an `expect.toml` saying what the grader must still do with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import struct
+import time
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from grader.grading import Session
+from grader.results import PARTS
+from grader.rubric import Rubric, rubric_from_dict, tomllib
+from grader.sandbox.isolation import Isolation, detect_isolation
+from grader.sandbox.processes import PROC, process_table
+from tests.conftest import FAST_RUBRIC, REFERENCE
+
+HOSTILE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """An `expect.toml`: the situation (part, limits, isolation) and the outcome to assert."""
+
+    part: str
+    all_parts: bool = False
+    file: str = "pixel_shuffle.py"
+    isolation: str = "auto"  # "auto": the best this machine has; "unshare" or "none" to force a fallback
+    cgroups: bool = True
+    timeout_s: float | None = None
+    limits: Mapping[str, int] = field(default_factory=dict)
+    part_score: float | None = None
+    max_part_score: float | None = None
+    loses: tuple[str, ...] = ()
+    status: Mapping[str, str] = field(default_factory=dict)
+    output: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    log: Mapping[str, str] = field(default_factory=dict)
+    zip: str = ""
+    secrets: bool = False
+    canary: bool = False
+    network: bool = False
+
+    @staticmethod
+    def read(folder: Path) -> "Expectation":
+        doc = tomllib.loads((folder / "expect.toml").read_text(encoding="utf-8"))
+        limits = {key: doc.pop(key) for key in ("memory_mb", "processes", "output_kb", "file_size_mb") if key in doc}
+        doc["loses"] = tuple(doc.get("loses", ()))
+        doc["notes"] = tuple(doc.get("notes", ()))
+        return Expectation(limits=limits, **doc)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return PARTS if self.all_parts else (self.part,)
+
+
+def hostile_rubric(expect: Expectation) -> Rubric:
+    """The fast test rubric, smaller still where full marks are not at stake, and the case's limits.
+
+    Fewer PixelShuffle inputs and retraining steps (the reference still earns full marks);
+    a short CNN training when only the CNN part is graded (the hostile CNNs cannot train).
+    """
+    doc: dict[str, Any] = tomllib.loads(FAST_RUBRIC.read_text(encoding="utf-8"))
+    doc["checks"]["pixel_shuffle.matches_torch"].update(factors=[2, 3], channels=[1, 2], dims=[4, 5])
+    doc["checks"]["pixel_shuffle.retrain_identical"].update(steps=2, bank_size=16)
+    if expect.parts == ("cnn",):
+        doc["checks"]["cnn.accuracy"].update(steps=10)
+    doc["limits"].update(expect.limits)
+    if expect.timeout_s is not None:
+        doc["limits"]["timeout_s"][expect.part] = expect.timeout_s
+    return rubric_from_dict(doc, f"hostile rubric for {expect.part}")
+
+
+def session_for(base: Session, expect: Expectation, isolations: dict[tuple[str, bool], Isolation]) -> Session:
+    """The shared session (data and memo loaded once) with this case's rubric, parts and isolation."""
+    key = (expect.isolation, expect.cgroups)
+    if key not in isolations:
+        kinds = ("bwrap", "unshare", "none") if expect.isolation == "auto" else (expect.isolation,)
+        isolations[key] = detect_isolation(kinds, cgroups=expect.cgroups)
+    options = replace(base.options, parts=expect.parts)
+    return replace(base, rubric=hostile_rubric(expect), options=options, isolation=isolations[key])
+
+
+def build_overlay(case: Path, dest: Path, hostile: Mapping[str, Any]) -> Path:
+    """The reference with the case's files copied over byte for byte (some are not UTF-8)."""
+    shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    for item in case.iterdir():
+        if item.name != "expect.toml":
+            shutil.copyfile(item, dest / item.name)
+    (dest / "hostile.json").write_text(json.dumps(hostile), encoding="utf-8")
+    return dest
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def leftovers(token: str, repo: Path, grace_s: float = 3.0) -> list[str]:
+    """Live processes naming the case's token, or sandbox processes of this repository's grader."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        found = _sandbox_processes(token, repo)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)  # processes killed a moment ago may still be exiting
+
+
+def _sandbox_processes(token: str, repo: Path) -> list[str]:
+    found = []
+    for pid, info in process_table().items():
+        if info.zombie or pid == os.getpid():
+            continue
+        try:
+            cmdline = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = (PROC / str(pid) / "environ").read_bytes()
+        except OSError:
+            continue
+        ours = b"CNN_GRADER_SANDBOX=" in environ and str(repo) in cmdline
+        if token in cmdline or ours:
+            found.append(f"{pid}: {cmdline[:200]}")
+    return found
+
+
+# ------------------------------------------------------------------ zip submissions
+
+
+def _zip_with(dest: Path, extra: Callable[[zipfile.ZipFile], None], with_shuffle: bool = True) -> Path:
+    """A zip of the reference's files plus whatever `extra` adds."""
+    path = dest / "submission.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in sorted(REFERENCE.glob("*.py")):
+            if with_shuffle or item.name != "pixel_shuffle.py":
+                archive.write(item, item.name)
+        extra(archive)
+    return path
+
+
+def zip_slip(dest: Path) -> Path:
+    return _zip_with(dest, lambda z: z.writestr(zipfile.ZipInfo("../escaped.py"), "print('escaped')\n"))
+
+
+def zip_absolute_path(dest: Path) -> Path:
+    target = dest / "absolute-escape.py"
+    return _zip_with(dest, lambda z: z.writestr(zipfile.ZipInfo(str(target)), "print('escaped')\n"))
+
+
+def zip_symlink(dest: Path) -> Path:
+    def add(archive: zipfile.ZipFile) -> None:
+        link = zipfile.ZipInfo("pixel_shuffle.py")
+        link.create_system = 3  # Unix: the mode bits below are read
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+
+    return _zip_with(dest, add, with_shuffle=False)
+
+
+def _zeros(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(info, "w") as handle:
+        chunk = bytes(1 << 20)
+        for _ in range(size >> 20):
+            handle.write(chunk)
+
+
+def zip_bomb_ratio(dest: Path) -> Path:
+    return _zip_with(dest, lambda z: _zeros(z, "weights.bin", 200 << 20))
+
+
+def zip_bomb_one_entry(dest: Path) -> Path:
+    return _zip_with(dest, lambda z: _zeros(z, "weights.bin", 20 << 20))
+
+
+def zip_bomb_forged_size(dest: Path) -> Path:
+    """50 MiB of zeros whose local and central headers both claim 1 KiB."""
+    path = _zip_with(dest, lambda z: z.writestr(zipfile.ZipInfo("blob.bin"), bytes(50 << 20), zipfile.ZIP_DEFLATED))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        offset = archive.getinfo("blob.bin").header_offset
+    struct.pack_into("<I", data, offset + 22, 1024)  # local header: uncompressed size
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == b"blob.bin":
+            struct.pack_into("<I", data, central + 24, 1024)  # central directory: uncompressed size
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def zip_too_many_files(dest: Path) -> Path:
+    def add(archive: zipfile.ZipFile) -> None:
+        for index in range(2500):
+            archive.writestr(f"notes/{index:04d}.txt", "x")
+
+    return _zip_with(dest, add)
+
+
+ZIP_BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "zip-slip": zip_slip,
+    "zip-absolute-path": zip_absolute_path,
+    "zip-symlink": zip_symlink,
+    "zip-bomb-ratio": zip_bomb_ratio,
+    "zip-bomb-one-entry": zip_bomb_one_entry,
+    "zip-bomb-forged-size": zip_bomb_forged_size,
+    "zip-too-many-files": zip_too_many_files,
+}

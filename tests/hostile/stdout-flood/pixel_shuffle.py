@@ -1,0 +1,25 @@
+"""HOSTILE: prints 50 MB at import."""
+
+import torch
+from einops import rearrange
+from torch import nn
+
+import sys
+
+_line = "x" * 1023 + "\n"
+for _ in range(50 * 1024):
+    sys.stdout.write(_line)
+sys.stderr.write("e" * (1 << 20))
+
+
+def pixel_shuffle(x, upscale_factor):
+    return rearrange(x, "... (c h2 w2) h w -> ... c (h h2) (w w2)", h2=upscale_factor, w2=upscale_factor)
+
+
+class PixelShuffle(nn.Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x):
+        return pixel_shuffle(x, self.upscale_factor)
