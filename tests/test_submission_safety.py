@@ -47,9 +47,11 @@ def test_a_truncated_zip_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_folder_submission_copies_regular_files_only(tmp_path: Path) -> None:
     source = tmp_path / "submission"
     shutil.copytree(REFERENCE, source)
+    regular = sorted(p.name for p in source.rglob("*") if p.is_file())
     (source / "passwd.py").symlink_to("/etc/passwd")
     (source / "outside").symlink_to(tmp_path, target_is_directory=True)
     os.mkfifo(source / "pipe")
     staged = stage(source, tmp_path / "out")
     copied = sorted(p.name for p in staged.folder.rglob("*"))
-    assert copied == ["cnn.py", "pixel_shuffle.py", "srnet.py"]
+    assert copied == regular
+    assert "cnn.py" in copied
