@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 ASSIGNMENT = REPO / "assignment"
 FIXTURES = REPO / "tests" / "fixtures"
+CORRECT = FIXTURES / "correct"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
 
 
