@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader.grading import Session, open_session
+from grader.grading import Session, grade, open_session
 from grader.options import GradeOptions
+from grader.results import Report
 from grader.rubric import Rubric, load_rubric, rubric_from_dict, tomllib
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,6 +20,7 @@ REFERENCE = REPO / "reference"
 ASSIGNMENT = REPO / "assignment"
 FIXTURES = REPO / "tests" / "fixtures"
 CORRECT = FIXTURES / "correct"
+MUTANTS = REPO / "tests" / "mutants"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
 
 
@@ -42,10 +45,23 @@ def overlay_fixture(fixture: Path, dest: Path) -> Path:
     return build_submission(dest, files)
 
 
+def part_session(session: Session, part: str, **timeouts: float) -> Session:
+    """The same session (data, memo) grading one part only, optionally with shorter timeouts."""
+    options = replace(session.options, parts=(part,))
+    rubric = fast_rubric(**timeouts) if timeouts else session.rubric
+    return replace(session, options=options, rubric=rubric)
+
+
 @pytest.fixture(scope="session")
 def fast_session() -> Session:
     """One grading session for the whole run: the data sets load once."""
     return open_session(GradeOptions(device="cpu"), fast_rubric())
+
+
+@pytest.fixture(scope="session")
+def reference_report(fast_session: Session) -> Report:
+    """The reference graded once with the fast rubric, shared by the tests that only read it."""
+    return grade(REFERENCE, session=fast_session)
 
 
 @pytest.fixture(scope="session")
