@@ -22,12 +22,17 @@ FIXTURES = REPO / "tests" / "fixtures"
 CORRECT = FIXTURES / "correct"
 MUTANTS = REPO / "tests" / "mutants"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
+TRAINING_CHECKS = ("cnn.accuracy", "srnet.psnr")
 
 
-def fast_rubric(**timeouts: float) -> Rubric:
-    """The test rubric, optionally with shorter part timeouts (e.g. pixel_shuffle=15.0)."""
+def fast_rubric(steps: int | None = None, **timeouts: float) -> Rubric:
+    """The test rubric, optionally with shorter part timeouts (e.g. pixel_shuffle=15.0), or with
+    `steps` replacing the training budgets of the accuracy and PSNR checks."""
     doc: dict[str, Any] = tomllib.loads(FAST_RUBRIC.read_text(encoding="utf-8"))
     doc["limits"]["timeout_s"].update(timeouts)
+    if steps is not None:
+        for name in TRAINING_CHECKS:
+            doc["checks"][name]["steps"] = steps
     return rubric_from_dict(doc, str(FAST_RUBRIC))
 
 
@@ -45,10 +50,11 @@ def overlay_fixture(fixture: Path, dest: Path) -> Path:
     return build_submission(dest, files)
 
 
-def part_session(session: Session, part: str, **timeouts: float) -> Session:
-    """The same session (data, memo) grading one part only, optionally with shorter timeouts."""
+def part_session(session: Session, part: str, rubric: Rubric | None = None, **timeouts: float) -> Session:
+    """The same session (data, memo) grading one part only, with another rubric or shorter timeouts."""
     options = replace(session.options, parts=(part,))
-    rubric = fast_rubric(**timeouts) if timeouts else session.rubric
+    if rubric is None:
+        rubric = fast_rubric(**timeouts) if timeouts else session.rubric
     return replace(session, options=options, rubric=rubric)
 
 

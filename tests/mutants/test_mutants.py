@@ -5,6 +5,11 @@ A mutant folder holds only the files that differ from the reference and an
 points, and optionally a shorter timeout for that part. Only the mutant's
 part is graded here; `tests/test_grading.py` grades a few whole mutants to
 show that the other parts keep their full marks.
+
+Training is what makes a grade slow. A mutant that must be caught by a
+training check is graded with the fast rubric; the others with the fast
+rubric cut to one training step, since no other check reads what training
+produces (the cut training check then fails, and is not asserted on).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from grader.checks import checks_for
 from grader.grading import Session, grade
 from grader.results import PARTS
 from grader.rubric import tomllib
-from tests.conftest import MUTANTS, overlay_fixture, part_session
+from tests.conftest import MUTANTS, TRAINING_CHECKS, fast_rubric, overlay_fixture, part_session
 
 FOLDERS = sorted(p for p in MUTANTS.iterdir() if (p / "expect.toml").is_file())
 
@@ -56,7 +61,10 @@ def test_catalogue_is_large_and_well_formed() -> None:
 def test_mutant_loses_points_in_the_named_checks(folder: Path, tmp_path: Path, fast_session: Session) -> None:
     expect = Expectation.read(folder)
     timeouts = {expect.part: expect.timeout_s} if expect.timeout_s else {}
-    report = grade(overlay_fixture(folder, tmp_path / "submission"), session=part_session(fast_session, expect.part, **timeouts))
+    trains = any(name in TRAINING_CHECKS for name in expect.loses)
+    rubric = fast_rubric(steps=None if trains else 1, **timeouts)
+    session = part_session(fast_session, expect.part, rubric)
+    report = grade(overlay_fixture(folder, tmp_path / "submission"), session=session)
     assert {t.part for t in report.tests} == {expect.part}
     by_name = {t.name: t for t in report.tests}
     kept = [name for name in expect.loses if by_name[name].score >= by_name[name].max_score]
