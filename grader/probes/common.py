@@ -170,8 +170,13 @@ def parameter_gradients(
     first = output[0] if isinstance(output, (tuple, list)) and output else output
     if not isinstance(first, Tensor) or first.grad_fn is None:
         return "the output is not connected to the parameters (detached, or computed under no_grad)", {}
+    if first.shape != upstream.shape:
+        return f"no gradients: the output has shape {tuple(first.shape)}, not {tuple(upstream.shape)}", {}
     model.zero_grad(set_to_none=True)
-    first.backward(upstream)
+    try:
+        first.backward(upstream.to(first.dtype))
+    except Exception as exc:  # noqa: BLE001 - the forward values are still worth comparing
+        return f"backward raised {type(exc).__name__}: {str(exc)[:200]}", {}
     own = list(model.state_dict())
     if set(own) == set(names):
         pairs = [(name, name) for name in names]
