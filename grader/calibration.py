@@ -5,7 +5,10 @@ and say how likely each threshold is to fail a correct submission.
 grades each submission once per seed (training parts only, in the sandbox,
 exactly as a grade does) and writes `samples.csv` and `summary.md`. The
 chance of a false fail is estimated from a normal fit of the observed
-values: P(value < threshold) = Phi((threshold - mean) / std).
+values: P(value < threshold) = Phi((threshold - mean) / std). A standard
+deviation measured on 20 runs is itself uncertain, so the summary also gives
+P with the standard deviation at its upper 95% confidence bound: the
+pessimistic column is the one to keep below 1/1000.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Summary:
     maximum: float
     threshold: float
     fail_probability: float
+    pessimistic_fail_probability: float
 
     @property
     def margin_in_std(self) -> float:
@@ -82,7 +86,8 @@ def summarize(samples: Sequence[Sample], rubric: Rubric) -> list[Summary]:
             threshold = float(rubric.spec(check).param("threshold"))
             summaries.append(
                 Summary(submission, check, len(values), mean, std, min(values), max(values), threshold,
-                        fail_probability(mean, std, threshold))  # fmt: skip
+                        fail_probability(mean, std, threshold),
+                        fail_probability(mean, std_upper_bound(std, len(values)), threshold))  # fmt: skip
             )
     return summaries
 
@@ -100,6 +105,23 @@ def fail_probability(mean: float, std: float, threshold: float) -> float:
     return 0.5 * math.erfc((mean - threshold) / (std * math.sqrt(2)))
 
 
+def std_upper_bound(std: float, count: int, confidence: float = 0.95) -> float:
+    """The upper `confidence` bound of a normal population's standard deviation, from a sample's.
+
+    sigma <= s * sqrt((n - 1) / chi2_{1 - confidence}(n - 1)), with the chi-square
+    quantile from the Wilson-Hilferty approximation (within 2% for n >= 5).
+
+    >>> round(std_upper_bound(1.0, 20), 2)
+    1.37
+    """
+    if count < 2:
+        return math.inf
+    k = count - 1
+    z = statistics.NormalDist().inv_cdf(1.0 - confidence)
+    quantile = k * (1.0 - 2.0 / (9.0 * k) + z * math.sqrt(2.0 / (9.0 * k))) ** 3
+    return std * math.sqrt(k / quantile)
+
+
 def write_samples(samples: Sequence[Sample], path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -109,14 +131,23 @@ def write_samples(samples: Sequence[Sample], path: Path) -> Path:
     return path
 
 
+def read_samples(path: Path) -> list[Sample]:
+    """The samples a calibration wrote, e.g. to summarise them against another rubric."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [Sample(row["submission"], int(row["seed"]), row["check"], float(row["value"]))
+                for row in csv.DictReader(handle)]  # fmt: skip
+
+
 def render_summary(summaries: Sequence[Summary]) -> str:
     lines = [
-        "| submission | check | runs | mean | std | min | max | threshold | margin (std) | P(false fail) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| submission | check | runs | mean | std | min | max | threshold | margin (std) | P(false fail) "
+        "| P, pessimistic |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in summaries:
         lines.append(
             f"| {s.submission} | `{s.check}` | {s.count} | {s.mean:.4f} | {s.std:.4f} | {s.minimum:.4f} | "
-            f"{s.maximum:.4f} | {s.threshold:.4f} | {s.margin_in_std:.1f} | {s.fail_probability:.1e} |"
+            f"{s.maximum:.4f} | {s.threshold:.4f} | {s.margin_in_std:.1f} | {s.fail_probability:.1e} | "
+            f"{s.pessimistic_fail_probability:.1e} |"
         )
     return "\n".join(lines) + "\n"

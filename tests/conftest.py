@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader.grading import Session, open_session
+from grader.grading import Session, grade, open_session
 from grader.options import GradeOptions
+from grader.results import Report
 from grader.rubric import Rubric, load_rubric, rubric_from_dict, tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 ASSIGNMENT = REPO / "assignment"
 FIXTURES = REPO / "tests" / "fixtures"
+CORRECT = FIXTURES / "correct"
+MUTANTS = REPO / "tests" / "mutants"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
+TRAINING_CHECKS = ("cnn.accuracy", "srnet.psnr")
 
 
-def fast_rubric(**timeouts: float) -> Rubric:
-    """The test rubric, optionally with shorter part timeouts (e.g. pixel_shuffle=15.0)."""
+def fast_rubric(steps: int | None = None, **timeouts: float) -> Rubric:
+    """The test rubric, optionally with shorter part timeouts (e.g. pixel_shuffle=15.0), or with
+    `steps` replacing the training budgets of the accuracy and PSNR checks."""
     doc: dict[str, Any] = tomllib.loads(FAST_RUBRIC.read_text(encoding="utf-8"))
     doc["limits"]["timeout_s"].update(timeouts)
+    if steps is not None:
+        for name in TRAINING_CHECKS:
+            doc["checks"][name]["steps"] = steps
     return rubric_from_dict(doc, str(FAST_RUBRIC))
 
 
@@ -41,10 +50,24 @@ def overlay_fixture(fixture: Path, dest: Path) -> Path:
     return build_submission(dest, files)
 
 
+def part_session(session: Session, part: str, rubric: Rubric | None = None, **timeouts: float) -> Session:
+    """The same session (data, memo) grading one part only, with another rubric or shorter timeouts."""
+    options = replace(session.options, parts=(part,))
+    if rubric is None:
+        rubric = fast_rubric(**timeouts) if timeouts else session.rubric
+    return replace(session, options=options, rubric=rubric)
+
+
 @pytest.fixture(scope="session")
 def fast_session() -> Session:
     """One grading session for the whole run: the data sets load once."""
     return open_session(GradeOptions(device="cpu"), fast_rubric())
+
+
+@pytest.fixture(scope="session")
+def reference_report(fast_session: Session) -> Report:
+    """The reference graded once with the fast rubric, shared by the tests that only read it."""
+    return grade(REFERENCE, session=fast_session)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 from grader.results import Status
 from grader.rubric import load_rubric
 from grader.selfcheck import self_check
-from tests.conftest import ASSIGNMENT, FIXTURES, REFERENCE, overlay_fixture
+from tests.conftest import ASSIGNMENT, MUTANTS, REFERENCE, overlay_fixture
 from tests.notebooks import colab_notebook, solution, write_notebook
 
 HIDDEN = ["cnn.matches_reference", "cnn.accuracy", "srnet.matches_reference", "srnet.psnr",
@@ -43,7 +43,7 @@ def test_the_stubs_get_not_implemented_feedback() -> None:
 
 
 def test_a_wrong_pixel_shuffle_fails_on_the_public_inputs(tmp_path: Path) -> None:
-    submission = overlay_fixture(FIXTURES / "wrong" / "pixel-shuffle-transposed-factors", tmp_path / "s")
+    submission = overlay_fixture(MUTANTS / "pixel-shuffle-transposed-factors", tmp_path / "s")
     by_name = {t.name: t for t in self_check(submission).tests}
     assert by_name["pixel_shuffle.matches_torch"].score < by_name["pixel_shuffle.matches_torch"].max_score
     assert by_name["cnn.architecture"].status is Status.PASSED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.compare import allclose, describe_text, tensor_shape
+from grader.checks.compare import allclose, describe_text, gradients_close, tensor_shape
 from grader.checks.registry import check, linear_credit, scored
 from grader.oracle import CNN_PARAMETERS, CNN_SHAPES, EMBEDDING_SIZE
 from grader.parts.cnn import CnnPlan
@@ -69,6 +69,8 @@ def output_shape(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
 
 @check("cnn.matches_reference", probe="reference", rtol=float, atol=float)
 def matches_reference(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    """A third each: the logits, the embedding, and the parameter gradients backpropagated
+    from the logits (a detached or no_grad backbone computes the right values but cannot learn)."""
     probe = run.probe("reference")
     rtol, atol = spec.param("rtol"), spec.param("atol")
     lines = [f"reference weights loaded {probe.values['loaded']}; input {plan.reference_input_shape}"]
@@ -79,8 +81,13 @@ def matches_reference(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResu
             lines.append(f"{name}: not returned (forward gave {describe_text(probe.values['output'])})")
             continue
         ok, detail = allclose(probe.arrays[key], expected, rtol, atol)
-        credit += 0.5 if ok else 0.0
+        credit += 1 / 3 if ok else 0.0
         lines.append(f"{name}: {'matches' if ok else 'differs from'} the reference, {detail}")
+    grads = {k.removeprefix("grad_"): v for k, v in probe.arrays.items() if k.startswith("grad_")}
+    problem = str(probe.values.get("gradient_problem", ""))
+    ok, detail = (False, problem) if problem else gradients_close(grads, plan.expected_grads, rtol, atol)
+    credit += 1 / 3 if ok else 0.0
+    lines.append(f"gradients from the logits: {'match' if ok else 'differ from'} the reference ({detail})")
     return scored(spec, credit, "\n".join(lines))
 
 

@@ -54,3 +54,26 @@ def identical(observed: np.ndarray, expected: np.ndarray) -> tuple[bool, str]:
         return True, "identical"
     diff = np.abs(observed.astype(np.float64) - expected.astype(np.float64))
     return False, f"{int(np.count_nonzero(diff))} of {diff.size} values differ (max {np.nanmax(diff):.3g})"
+
+
+def gradients_close(
+    observed: Mapping[str, np.ndarray], expected: Mapping[str, np.ndarray], rtol: float, atol: float
+) -> tuple[bool, str]:
+    """Every parameter's gradient within `atol + rtol * max|expected|` of the expected one.
+
+    The tolerance scales with each tensor's largest entry: a gradient is a sum
+    over the batch and the pixels, so its small entries carry the rounding of
+    the large ones.
+    """
+    problems = []
+    for name, want in expected.items():
+        if name not in observed:
+            problems.append(f"{name}: no gradient reached it")
+            continue
+        scale = float(np.abs(want).max()) if want.size else 0.0
+        ok, detail = allclose(observed[name], want, 0.0, atol + rtol * scale)
+        if not ok:
+            problems.append(f"{name}: {detail}")
+    if problems:
+        return False, "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    return True, f"all {len(expected)} parameter gradients match"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.compare import allclose, describe_text, tensor_shape
+from grader.checks.compare import allclose, describe_text, gradients_close, tensor_shape
 from grader.checks.registry import check, linear_credit, scored
 from grader.data.superres import psnr
 from grader.oracle import srnet_shapes
@@ -38,6 +38,9 @@ def architecture(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
         problems += [f"unexpected {name}" for name in observed if name not in expected]
         if net["pixel_shuffle"] is None:
             problems.append("no pixel_shuffle submodule")
+        elif net.get("calls_pixel_shuffle") is False:
+            problems.append("forward never calls the pixel_shuffle submodule, so your own PixelShuffle "
+                            "cannot be plugged in there")
         good += 1.0 if not problems else 0.0
         if problems:
             lines.append(f"r={factor}: " + "; ".join(problems))
@@ -61,14 +64,22 @@ def output_shape(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
 
 @check("srnet.matches_reference", probe="reference", factors=list, rtol=float, atol=float)
 def matches_reference(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    """Per factor, half for the output and half for the parameter gradients."""
     probe = run.probe("reference")
+    rtol, atol = spec.param("rtol"), spec.param("atol")
     good, lines = 0, []
     for factor, expected in plan.expected_outputs.items():
-        ok, detail = allclose(probe.arrays[f"out{factor}"], expected, spec.param("rtol"), spec.param("atol"))
-        good += ok
+        ok, detail = allclose(probe.arrays[f"out{factor}"], expected, rtol, atol)
+        prefix = f"grad{factor}_"
+        grads = {k.removeprefix(prefix): v for k, v in probe.arrays.items() if k.startswith(prefix)}
+        problem = str(probe.values.get("gradient_problems", {}).get(str(factor), ""))
+        grads_ok, grads_detail = (False, problem) if problem else gradients_close(
+            grads, plan.expected_grads[factor], rtol, atol)  # fmt: skip
+        good += ok + grads_ok
         loaded = probe.values["loaded"][str(factor)]
-        lines.append(f"r={factor}: {'matches' if ok else 'differs from'} the reference ({detail}); weights loaded {loaded}")
-    return scored(spec, good / len(plan.expected_outputs), "\n".join(lines))
+        lines.append(f"r={factor}: output {'matches' if ok else 'differs from'} the reference ({detail}); "
+                     f"gradients {'match' if grads_ok else 'differ'} ({grads_detail}); weights loaded {loaded}")  # fmt: skip
+    return scored(spec, good / (2 * len(plan.expected_outputs)), "\n".join(lines))
 
 
 @check(

@@ -27,6 +27,7 @@ class CnnPlan:
     reference_input_shape: tuple[int, ...]
     expected_logits: np.ndarray
     expected_embedding: np.ndarray
+    expected_grads: dict[str, np.ndarray]  # of every parameter, backpropagating ref_g from the logits
     test_labels: np.ndarray
     steps: int
     data_source: str
@@ -47,10 +48,12 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
     real = digits.test_images[rng.choice(len(digits.test_images), REFERENCE_BATCH // 2, replace=False)]
     noise = rng.random((REFERENCE_BATCH // 2, 28, 28), dtype=np.float32)
     ref_x = np.concatenate([real.astype(np.float32) / 255.0, noise])[:, None]
-    with torch.no_grad():
-        logits, embedding = cnn_forward(as_tensors(weights), torch.from_numpy(ref_x))
+    upstream = rng.standard_normal((REFERENCE_BATCH, 10)).astype(np.float32)
+    params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}
+    logits, embedding = cnn_forward(params, torch.from_numpy(ref_x))
+    logits.backward(torch.from_numpy(upstream))
     inputs.update({f"w_{name}": value for name, value in weights.items()})
-    inputs["ref_x"] = ref_x
+    inputs.update(ref_x=ref_x, ref_g=upstream)
 
     steps, batch = int(train_spec.param("steps")), int(train_spec.param("batch_size"))
     order = epoch_order(len(digits.train_images), steps, batch, ctx.seed_for("cnn.order"))
@@ -81,8 +84,9 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
         inputs=inputs,
         batch_sizes=batch_sizes,
         reference_input_shape=tuple(ref_x.shape),
-        expected_logits=logits.numpy(),
-        expected_embedding=embedding.numpy(),
+        expected_logits=logits.detach().numpy(),
+        expected_embedding=embedding.detach().numpy(),
+        expected_grads={name: t.grad.numpy() for name, t in params.items()},
         test_labels=digits.test_labels,
         steps=steps,
         data_source=digits.source,

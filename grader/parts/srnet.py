@@ -40,6 +40,7 @@ class SrnetPlan:
     factors: tuple[int, ...]
     shape_cases: tuple[ShapeCase, ...]
     expected_outputs: dict[int, np.ndarray]
+    expected_grads: dict[int, dict[str, np.ndarray]]  # per factor, backpropagating ref_g{r} from the output
     tests: tuple[TestImage, ...]
     factor: int
     steps: int
@@ -61,15 +62,18 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
     for index, case in enumerate(cases):
         inputs[f"shape_x{index}"] = rng.random(case.shape, dtype=np.float32)
 
-    expected = {}
+    expected, expected_grads = {}, {}
     for factor in (int(r) for r in ref_spec.param("factors")):
         weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.weights{factor}"))
         x = rng.random(REFERENCE_SHAPE, dtype=np.float32)
-        with torch.no_grad():
-            out = srnet_forward(as_tensors(weights), torch.from_numpy(x), lambda t: F.pixel_shuffle(t, factor))
-        expected[factor] = out.numpy()
+        params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}
+        out = srnet_forward(params, torch.from_numpy(x), lambda t: F.pixel_shuffle(t, factor))
+        upstream = ctx.rng(f"srnet.upstream{factor}").standard_normal(tuple(out.shape)).astype(np.float32)
+        out.backward(torch.from_numpy(upstream))
+        expected[factor] = out.detach().numpy()
+        expected_grads[factor] = {name: t.grad.numpy() for name, t in params.items()}
         inputs.update({f"w{factor}_{name}": value for name, value in weights.items()})
-        inputs[f"ref_x{factor}"] = x
+        inputs.update({f"ref_x{factor}": x, f"ref_g{factor}": upstream})
 
     factor = int(train_spec.param("factor"))
     bank = ctx.data.patch_bank(
@@ -111,6 +115,7 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         factors=tuple(int(r) for r in arch.param("factors")),
         shape_cases=cases,
         expected_outputs=expected,
+        expected_grads=expected_grads,
         tests=tests,
         factor=factor,
         steps=steps,

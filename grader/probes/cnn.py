@@ -9,6 +9,7 @@ from grader.probes.common import (
     describe,
     import_module,
     load_weights,
+    parameter_gradients,
     parameter_shapes,
     to_array,
 )
@@ -41,12 +42,12 @@ def shapes(ctx: ProbeContext) -> ProbeOutput:
 
 
 def reference(ctx: ProbeContext) -> ProbeOutput:
+    """Outputs and parameter gradients with the grader's weights loaded (eval mode)."""
     model = ctx.require("CNN")()
     weights = {name: ctx.tensor(f"w_{name}").cpu() for name in CNN_SHAPES}
     how = load_weights(model, weights)
     model.to(ctx.device).eval()
-    with torch.no_grad():
-        output = model(ctx.tensor("ref_x"))
+    output = model(ctx.tensor("ref_x"))
     arrays = {}
     if isinstance(output, (tuple, list)):
         for index, item in enumerate(list(output)[:2]):
@@ -54,7 +55,9 @@ def reference(ctx: ProbeContext) -> ProbeOutput:
                 arrays[f"out{index}"] = to_array(item)
     elif isinstance(output, torch.Tensor):
         arrays["out0"] = to_array(output)
-    return {"loaded": how, "output": describe(output)}, arrays
+    problem, grads = parameter_gradients(model, output, ctx.tensor("ref_g"), list(CNN_SHAPES))
+    arrays.update({f"grad_{name}": grad for name, grad in grads.items()})
+    return {"loaded": how, "output": describe(output), "gradient_problem": problem}, arrays
 
 
 def train(ctx: ProbeContext) -> ProbeOutput:

@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -161,3 +161,37 @@ def load_weights(model: nn.Module, weights: Mapping[str, Tensor]) -> str:
             for (_, tensor), value in zip(own, given):
                 tensor.copy_(value)
         return "by position (parameter names differ from the contract)"
+
+
+def parameter_gradients(
+    model: nn.Module, output: Any, upstream: Tensor, names: Sequence[str]
+) -> tuple[str, dict[str, np.ndarray]]:
+    """Backpropagate `upstream` from the output (its first item for a tuple) and return each
+    parameter's gradient under the contract's `names`, matched as `load_weights` matched them.
+
+    A parameter no gradient reached is left out; the first string says why nothing came back.
+    """
+    first = output[0] if isinstance(output, (tuple, list)) and output else output
+    if not isinstance(first, Tensor) or first.grad_fn is None:
+        return "the output is not connected to the parameters (detached, or computed under no_grad)", {}
+    if first.shape != upstream.shape:
+        return f"no gradients: the output has shape {tuple(first.shape)}, not {tuple(upstream.shape)}", {}
+    model.zero_grad(set_to_none=True)
+    try:
+        first.backward(upstream.to(first.dtype))
+    except Exception as exc:  # noqa: BLE001 - the forward values are still worth comparing
+        return f"backward raised {type(exc).__name__}: {str(exc)[:200]}", {}
+    own = list(model.state_dict())
+    if set(own) == set(names):
+        pairs = [(name, name) for name in names]
+    elif len(own) == len(names):
+        pairs = list(zip(own, names))
+    else:
+        return f"{len(own)} state entries, expected {len(names)}", {}
+    params = dict(model.named_parameters())
+    grads = {}
+    for own_name, name in pairs:
+        parameter = params.get(own_name)
+        if parameter is not None and parameter.grad is not None:
+            grads[name] = to_array(parameter.grad)
+    return "", grads

@@ -11,6 +11,7 @@ from grader.probes.common import (
     describe,
     import_module,
     load_weights,
+    parameter_gradients,
     parameter_shapes,
     to_array,
 )
@@ -32,8 +33,40 @@ def build(ctx: ProbeContext) -> ProbeOutput:
             "is_module": is_module,
             "state_dict": parameter_shapes(net) if is_module else {},
             "pixel_shuffle": type(shuffle).__name__ if shuffle is not None else None,
+            "calls_pixel_shuffle": calls_pixel_shuffle(net) if is_module else None,
         }
     return {"nets": nets}, {}
+
+
+class CallCounter(torch.nn.Module):
+    """Stands in for `net.pixel_shuffle` and forwards to it, counting the calls."""
+
+    def __init__(self, inner: object) -> None:
+        super().__init__()
+        self.inner = inner
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> object:
+        self.calls += 1
+        return self.inner(x)  # type: ignore[operator]
+
+
+def calls_pixel_shuffle(net: torch.nn.Module) -> bool | None:
+    """Whether `forward` goes through `net.pixel_shuffle`, where the grader may plug in the
+    student's own module; None when there is none or forward fails (other checks say why)."""
+    inner = getattr(net, "pixel_shuffle", None)
+    if not isinstance(inner, torch.nn.Module):
+        return None
+    counter = CallCounter(inner)
+    try:
+        net.pixel_shuffle = counter
+        with torch.no_grad():
+            net(torch.zeros(1, 1, 12, 12))  # 12: still positive after four unpadded convolutions
+    except Exception:  # noqa: BLE001 - a forward that fails is judged by the shape checks
+        return None
+    finally:
+        net.pixel_shuffle = inner
+    return counter.calls > 0
 
 
 def shapes(ctx: ProbeContext) -> ProbeOutput:
@@ -47,16 +80,20 @@ def shapes(ctx: ProbeContext) -> ProbeOutput:
 
 
 def reference(ctx: ProbeContext) -> ProbeOutput:
+    """Outputs and parameter gradients with the grader's weights loaded (eval mode), per factor."""
     net_class = ctx.require("SuperResolutionNet")
-    loaded, arrays = {}, {}
+    loaded, problems, arrays = {}, {}, {}
     for factor in ctx.config["reference_factors"]:
         net = net_class(factor)
-        weights = {name: ctx.tensor(f"w{factor}_{name}").cpu() for name in srnet_shapes(factor)}
-        loaded[str(factor)] = load_weights(net, weights)
+        names = list(srnet_shapes(factor))
+        loaded[str(factor)] = load_weights(net, {name: ctx.tensor(f"w{factor}_{name}").cpu() for name in names})
         net.to(ctx.device).eval()
-        with torch.no_grad():
-            arrays[f"out{factor}"] = to_array(net(ctx.tensor(f"ref_x{factor}")))
-    return {"loaded": loaded}, arrays
+        output = net(ctx.tensor(f"ref_x{factor}"))
+        arrays[f"out{factor}"] = to_array(output)
+        problem, grads = parameter_gradients(net, output, ctx.tensor(f"ref_g{factor}"), names)
+        problems[str(factor)] = problem
+        arrays.update({f"grad{factor}_{name}": grad for name, grad in grads.items()})
+    return {"loaded": loaded, "gradient_problems": problems}, arrays
 
 
 def train(ctx: ProbeContext) -> ProbeOutput:

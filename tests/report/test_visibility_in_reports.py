@@ -9,7 +9,6 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.report import write_all
-from grader.report.gradescope import to_gradescope
 from grader.report.terminal import show
 from grader.results import CheckResult, Report, Status, report_from_dict
 

@@ -1,0 +1,17 @@
+import torch
+from einops import rearrange
+from torch import nn
+
+
+def pixel_shuffle(x, upscale_factor):
+    x = x.float()  # make sure we have floats
+    return rearrange(x, "... (c h2 w2) h w -> ... c (h h2) (w w2)", h2=upscale_factor, w2=upscale_factor)
+
+
+class PixelShuffle(nn.Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x):
+        return pixel_shuffle(x, self.upscale_factor)

