@@ -22,9 +22,10 @@ from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
 from grader.results import PARTS, CheckResult, Report, Status
 from grader.rubric import CheckSpec, Rubric, load_rubric
+from grader.sandbox.feed import group_inputs
 from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 from grader.submission import StagedSubmission
@@ -146,7 +147,11 @@ def _grade_parts(
     if plans:
         if session.options.public_only:  # `check`: skip the probes only hidden checks read
             plans = {part: _only_needed_probes(plan, _graded(session, part)) for part, plan in plans.items()}
-        jobs = [PartJob(plan.job, plan.inputs, session.rubric.limits.timeout_s[part]) for part, plan in plans.items()]
+        jobs = [
+            PartJob(plan.job, group_inputs(plan.inputs, PLANNERS[part].input_readers, plan.job.probes),
+                    session.rubric.limits.timeout_s[part])
+            for part, plan in plans.items()
+        ]  # fmt: skip
         clock = time.monotonic()
         runs = zygote.run(jobs, staged.folder)
         timings["sandbox"] = time.monotonic() - clock

@@ -19,6 +19,17 @@ PROBES = ("import", "build", "shapes", "reference", "train")
 REFERENCE_BATCH = 16
 
 
+def input_readers(key: str) -> tuple[str, ...]:
+    """The probes that read input `key`: the child receives it when the first of them starts."""
+    if key.startswith("shape_x"):
+        return ("shapes",)
+    if key.startswith(("w_", "ref_")):
+        return ("reference",)
+    if key in ("train_images", "train_labels", "order", "test_images"):
+        return ("train",)
+    return ()
+
+
 @dataclass(frozen=True)
 class CnnPlan:
     job: Job

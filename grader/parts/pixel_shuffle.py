@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -22,6 +23,20 @@ NAMES = ("pixel_shuffle", "PixelShuffle")
 PROBES = ("import", "forward", "gradients", "module", "retrain")
 OTHER_PARTS = frozenset({"CNN", "SuperResolutionNet"})
 DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+
+def input_readers(key: str) -> tuple[str, ...]:
+    """The probes that read input `key`: the child receives it when the first of them starts."""
+    if re.fullmatch(r"case\d+_x", key):
+        return ("forward", "gradients")
+    if re.fullmatch(r"case\d+_g", key):
+        return ("gradients",)
+    if key.startswith("module_x"):
+        return ("module",)
+    if key.startswith(("harness_", "retrain_")):
+        return ("retrain",)
+    return ()
 
 
 @dataclass(frozen=True)

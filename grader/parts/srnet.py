@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import product
 
@@ -20,6 +21,18 @@ MODULE = "srnet.py"
 NAMES = ("SuperResolutionNet",)
 PROBES = ("import", "build", "shapes", "reference", "train")
 REFERENCE_SHAPE = (2, 1, 12, 10)
+
+
+
+def input_readers(key: str) -> tuple[str, ...]:
+    """The probes that read input `key`: the child receives it when the first of them starts."""
+    if key.startswith("shape_x"):
+        return ("shapes",)
+    if re.fullmatch(r"(w\d+_.+|ref_[xg]\d+)", key):
+        return ("reference",)
+    if key in ("train_low", "train_high", "order") or key.startswith("test_low"):
+        return ("train",)
+    return ()
 
 
 @dataclass(frozen=True)

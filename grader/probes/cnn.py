@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from grader.oracle import CNN_SHAPES
 from grader.probes.common import (
     ProbeContext,
@@ -14,8 +16,6 @@ from grader.probes.common import (
     to_array,
 )
 from grader.training import predict_classifier, seed_everything, train_classifier
-
-import torch
 
 TSNE_POINTS = 500
 

@@ -57,21 +57,19 @@ class ThreadGuard:
 
 def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     """Run the job in `io_dir` against the copy in `scratch`, then leave without cleanup."""
-    import numpy as np
     import torch
 
     from grader.probes import probes_for
     from grader.probes.common import ProbeContext
-    from grader.sandbox.protocol import INPUTS_FILE, JOB_FILE, OUT_DIR, STARTED_FILE, Job
+    from grader.sandbox.feed import await_inputs
+    from grader.sandbox.protocol import JOB_FILE, OUT_DIR, STARTED_FILE, Job
 
     job = Job.from_json((io_dir / JOB_FILE).read_text(encoding="utf-8"))
-    with np.load(io_dir / INPUTS_FILE, allow_pickle=False) as archive:
-        inputs = {key: archive[key] for key in archive.files}
     limit_resources(job.memory_mb, job.file_size_mb, job.device)
     guard = ThreadGuard(torch, job.threads)
     os.environ.update(HOME=str(scratch), TMPDIR=str(scratch / ".tmp"))
     probes = probes_for(job.part)
-    ctx = ProbeContext(job=job, inputs=inputs, scratch=scratch)
+    ctx = ProbeContext(job=job, inputs={}, scratch=scratch)
     os.chdir(scratch)
     sys.path.insert(0, str(scratch))
     started = open(io_dir / OUT_DIR / STARTED_FILE, "a", encoding="utf-8")
@@ -80,6 +78,7 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     for name in job.probes:
         started.write(name + "\n")
         started.flush()
+        ctx.inputs = await_inputs(io_dir, name)  # only this probe's, and only now
         _run_probe(io_dir, name, probes[name], ctx, hint_limits, notes)
         note = guard.pin()
         if note and note not in notes:

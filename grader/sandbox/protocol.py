@@ -1,7 +1,8 @@
 """What crosses between the grader and a child process, and how it is checked.
 
-Everything is plain data in files of the part's io folder: `job.json` and
-`inputs.npz` from the parent; per probe `out/NAME.json` (status, values,
+Everything is plain data in files of the part's io folder: `job.json` and,
+one probe at a time, `in/NAME.npz` from the parent (see
+`grader.sandbox.feed`); per probe `out/NAME.json` (status, values,
 message, notes) and `out/NAME.npz` (arrays) from the child. The parent never
 unpickles: JSON is parsed with size and nesting limits and bare NaN refused,
 arrays are loaded with `allow_pickle=False` and must have a plain numeric
@@ -29,7 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 
 JOB_FILE = "job.json"
-INPUTS_FILE = "inputs.npz"
+FEED_DIR = "in"  # the probes' inputs, released one by one
 OUT_DIR = "out"
 STARTED_FILE = "started"
 MAX_JSON_BYTES = 1 << 20
@@ -109,10 +110,10 @@ class MalformedOutput(ValueError):
     """The child's output does not have the promised form."""
 
 
-def write_inputs(io_dir: Path, job: Job, arrays: Mapping[str, np.ndarray]) -> None:
-    (io_dir / OUT_DIR).mkdir(parents=True, exist_ok=True)
+def write_job(io_dir: Path, job: Job) -> None:
+    for folder in (OUT_DIR, FEED_DIR):
+        (io_dir / folder).mkdir(parents=True, exist_ok=True)
     (io_dir / JOB_FILE).write_text(job.to_json(), encoding="utf-8")
-    np.savez(io_dir / INPUTS_FILE, **{k: np.ascontiguousarray(v) for k, v in arrays.items()})
 
 
 def read_probe(io_dir: Path, name: str) -> ProbeResult | None:

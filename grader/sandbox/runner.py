@@ -27,11 +27,12 @@ import numpy as np
 import grader
 from grader.rubric import Limits
 from grader.sandbox.cgroup import PartCgroups
+from grader.sandbox.feed import Feeder, PartFeed, encode
 from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.limits import output_message, processes_message, signal_hint
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
-from grader.sandbox.protocol import OUT_DIR, Job, ProbeResult, ProbeStatus, read_probe, started_probes, write_inputs
+from grader.sandbox.protocol import OUT_DIR, Job, ProbeResult, ProbeStatus, read_probe, started_probes, write_job
 from grader.sandbox.zygote import BOOTSTRAP
 
 # Variables the zygote may inherit, besides the basics set below: what some CPUs and GPUs need.
@@ -64,10 +65,10 @@ class PartRun:
 
 @dataclass(frozen=True)
 class PartJob:
-    """One part to run: the job, its input arrays and its time limit."""
+    """One part to run: the job, each probe's input arrays and its time limit."""
 
     job: Job
-    inputs: Mapping[str, np.ndarray]
+    inputs: Mapping[str, Mapping[str, np.ndarray]]  # probe -> its inputs (see grader.sandbox.feed)
     timeout_s: float
 
 
@@ -123,12 +124,14 @@ class Zygote:
 
     def run(self, parts: Sequence[PartJob], submission_dir: Path) -> dict[str, PartRun]:
         """Run every part on its own fresh copy of the submission; never raises for what children do."""
-        entries = []
+        entries, feeds = [], []
         for part in parts:
             io_dir, scratch = self.work_dir / part.job.part / "io", self.work_dir / part.job.part / "scratch"
             shutil.copytree(submission_dir, scratch, symlinks=True, dirs_exist_ok=True)
             (scratch / ".tmp").mkdir(exist_ok=True)
-            write_inputs(io_dir, part.job, part.inputs)
+            write_job(io_dir, part.job)
+            payloads = {probe: encode(part.inputs.get(probe, {})) for probe in part.job.probes}
+            feeds.append(PartFeed(io_dir, part.job.probes, payloads))
             fd = self.cgroups.procs_fds.get(part.job.part) if self.cgroups else None
             entries.append({"name": part.job.part, "io": str(io_dir), "scratch": str(scratch),
                             "timeout_s": part.timeout_s, "cgroup_fd": fd})  # fmt: skip
@@ -136,7 +139,8 @@ class Zygote:
         plan = {"parts": entries, "workers": self.settings.workers, "count_processes": self.cgroups is None,
                 "limits": {"processes": limits.processes, "output_kb": limits.output_kb}}  # fmt: skip
         started = time.monotonic()
-        out, err = self._communicate(plan, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
+        with Feeder(feeds):
+            out, err = self._communicate(plan, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
         events = parse_events(out)
         self.part_pids = {e["pid"] for e in events.get("started", {}).values() if isinstance(e.get("pid"), int)}
         hits = {p.job.part: self.cgroups.limit_hits(p.job.part) if self.cgroups else 0 for p in parts}
@@ -144,9 +148,9 @@ class Zygote:
         duration = time.monotonic() - started
         problem = err.decode("utf-8", errors="replace")[-2000:] if self.process.returncode else ""
         return {
-            p.job.part: _part_run(p, self.work_dir / p.job.part / "io", events["exit"].get(p.job.part),
-                                  limits, duration, problem, hits[p.job.part])
-            for p in parts
+            p.job.part: _part_run(p, feed, events["exit"].get(p.job.part), limits, duration, problem,
+                                  hits[p.job.part])
+            for p, feed in zip(parts, feeds)
         }  # fmt: skip
 
     def _communicate(self, plan: dict[str, Any], timeout: float) -> tuple[bytes, bytes]:
@@ -206,7 +210,7 @@ def parse_events(out: bytes) -> dict[str, dict[str, dict[str, Any]]]:
     return events
 
 
-def _part_run(part: PartJob, io_dir: Path, event: dict[str, Any] | None, limits: Limits, duration: float,
+def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limits: Limits, duration: float,
               zygote_problem: str, cgroup_hits: int) -> PartRun:  # fmt: skip
     if event is None:
         timed_out = False
@@ -217,7 +221,7 @@ def _part_run(part: PartJob, io_dir: Path, event: dict[str, Any] | None, limits:
         ending = _ending(event, part, limits)
         if isinstance(event.get("duration_s"), (int, float)):
             duration = float(event["duration_s"])
-    probes = _collect(io_dir, part.job, timed_out, ending)
+    probes = _collect(feed.io_dir, part.job, timed_out, ending, feed.frozen)
     notes = [note for result in probes.values() for note in result.notes]
     if cgroup_hits or (event or {}).get("limit") == "processes":
         notes.append(processes_message(limits.processes))
@@ -243,13 +247,15 @@ def _ending(event: dict[str, Any], part: PartJob, limits: Limits) -> str:
     return f"the part's process exited with status {returncode}"
 
 
-def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str) -> dict[str, ProbeResult]:
-    """One result per probe: written ones as read, the interrupted one, then the unrun ones."""
+def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str,
+             frozen: Mapping[str, ProbeResult]) -> dict[str, ProbeResult]:  # fmt: skip
+    """One result per probe: written ones as read (or as frozen when the next probe's inputs were
+    released), the interrupted one, then the unrun ones."""
     started = started_probes(io_dir)
     results: dict[str, ProbeResult] = {}
     stopped_in = ""
     for name in job.probes:
-        result = read_probe(io_dir, name)
+        result = frozen.get(name) or read_probe(io_dir, name)
         if result is not None and not stopped_in:
             results[name] = result
         elif not stopped_in and name in started:

@@ -9,7 +9,7 @@ from torch import nn
 
 HOSTILE = json.loads(Path(__file__).with_name("hostile.json").read_text())  # written by the test
 
-targets = [*HOSTILE["canaries"], Path.cwd().parent / "io" / "job.json", Path.cwd().parent / "io" / "inputs.npz"]
+targets = [*HOSTILE["canaries"], Path.cwd().parent / "io" / "job.json", Path.cwd().parent / "io" / "in" / "retrain.npz"]
 for target in targets:
     try:
         Path(target).write_text("pwned")
