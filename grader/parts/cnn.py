@@ -49,9 +49,7 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
     train_spec = ctx.rubric.spec("cnn.accuracy")
     rng = ctx.rng("cnn.inputs")
     batch_sizes = tuple(int(b) for b in shapes_spec.param("batch_sizes"))
-    inputs: dict[str, np.ndarray] = {
-        f"shape_x{b}": rng.random((b, 1, 28, 28), dtype=np.float32) for b in batch_sizes
-    }
+    inputs: dict[str, np.ndarray] = {f"shape_x{b}": rng.random((b, 1, 28, 28), dtype=np.float32) for b in batch_sizes}
 
     weights = random_params(CNN_SHAPES, ctx.seed_for("cnn.weights"))
     digits = ctx.data.digits
@@ -76,19 +74,15 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
         order=remapped.reshape(order.shape).astype(np.int64),
         test_images=digits.test_images,
     )
-    job = Job(
-        part=PART,
-        module=source.module,
-        probes=PROBES,
-        config={
+    job = ctx.job(
+        PART,
+        source.module,
+        PROBES,
+        {
             "batch_sizes": list(batch_sizes),
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("cnn.train"),
         },
-        device=ctx.device,
-        threads=ctx.rubric.threads,
-        memory_mb=ctx.rubric.limits.memory_mb,
-        file_size_mb=ctx.rubric.limits.file_size_mb,
     )
     return CnnPlan(
         job=job,

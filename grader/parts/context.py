@@ -11,6 +11,7 @@ import numpy as np
 
 from grader.data.cache import DataCache
 from grader.rubric import Rubric
+from grader.sandbox.protocol import Job
 
 
 @dataclass
@@ -41,6 +42,19 @@ class PlanContext:
 
     def rng(self, label: str) -> np.random.Generator:
         return np.random.default_rng(self.seed_for(label))
+
+    def job(self, part: str, module: str, probes: tuple[str, ...], config: dict[str, Any]) -> Job:
+        """The child's work order, with this grade's device, threads and limits."""
+        return Job(
+            part=part,
+            module=module,
+            probes=probes,
+            config=config,
+            device=self.device,
+            threads=self.rubric.threads,
+            memory_mb=self.rubric.limits.memory_mb,
+            file_size_mb=self.rubric.limits.file_size_mb,
+        )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ OTHER_PARTS = frozenset({"CNN", "SuperResolutionNet"})
 DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-
 def input_readers(key: str) -> tuple[str, ...]:
     """The probes that read input `key`: the child receives it when the first of them starts."""
     if re.fullmatch(r"case\d+_x", key):
@@ -142,19 +141,15 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     }
     retrain_inputs = _retrain_inputs(ctx, config["retrain_factor"], retrain_spec.params)
     inputs.update(retrain_inputs)
-    job = Job(
-        part=PART,
-        module=source.module,
-        probes=PROBES,
-        config={
+    job = ctx.job(
+        PART,
+        source.module,
+        PROBES,
+        {
             **config,
             "cases": [{"factor": c.factor, "shape": list(c.shape), "layout": c.layout} for c in cases],
             "module_factors": list(module_factors),
         },
-        device=ctx.device,
-        threads=ctx.rubric.threads,
-        memory_mb=ctx.rubric.limits.memory_mb,
-        file_size_mb=ctx.rubric.limits.file_size_mb,
     )
     return ShufflePlan(
         job=job,
@@ -167,7 +162,8 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
         expected_module=expected_module,
         # Training the reference takes seconds; `check` does not run the retrain probe.
         expected_weights=_reference_weights(ctx, retrain_inputs, config, retrain_spec.params)
-        if ctx.runs("retrain") else {},
+        if ctx.runs("retrain")
+        else {},
         retrain_steps=int(retrain_spec.param("steps")),
     )
 

@@ -23,7 +23,6 @@ PROBES = ("import", "build", "shapes", "reference", "train")
 REFERENCE_SHAPE = (2, 1, 12, 10)
 
 
-
 def input_readers(key: str) -> tuple[str, ...]:
     """The probes that read input `key`: the child receives it when the first of them starts."""
     if key.startswith("shape_x"):
@@ -104,11 +103,11 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         order=epoch_order(len(bank.low), steps, batch, ctx.seed_for("srnet.order")),
     )
     inputs.update({f"test_low{i}": test.low for i, test in enumerate(tests)})
-    job = Job(
-        part=PART,
-        module=source.module,
-        probes=PROBES,
-        config={
+    job = ctx.job(
+        PART,
+        source.module,
+        PROBES,
+        {
             "factors": [int(r) for r in arch.param("factors")],
             "shape_cases": [{"factor": c.factor} for c in cases],
             "reference_factors": sorted(expected),
@@ -117,10 +116,6 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
             "train_seed": ctx.seed_for("srnet.train"),
             "test_images": len(tests),
         },
-        device=ctx.device,
-        threads=ctx.rubric.threads,
-        memory_mb=ctx.rubric.limits.memory_mb,
-        file_size_mb=ctx.rubric.limits.file_size_mb,
     )
     return SrnetPlan(
         job=job,
