@@ -7,7 +7,7 @@ from grader.checks.registry import check, scored
 from grader.parts.pixel_shuffle import ShufflePlan
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.protocol import ProbeStatus
+from grader.sandbox.protocol import MalformedOutput, ProbeStatus
 from grader.sandbox.runner import PartRun
 
 MAX_LINES = 6
@@ -42,9 +42,12 @@ def _compare_cases(run: PartRun, plan: ShufflePlan, spec: CheckSpec, probe_name:
                    expected: tuple, what: str) -> CheckResult:  # fmt: skip
     probe = run.probe(probe_name)
     results = probe.values["cases"]
+    if not isinstance(results, list) or len(results) != len(plan.cases):
+        count = len(results) if isinstance(results, list) else "no list of"
+        raise MalformedOutput(f"{count} results reported for {len(plan.cases)} inputs")
     good, lines = 0, []
     for index, (case, want) in enumerate(zip(plan.cases, expected)):
-        outcome = results[index]
+        outcome = results[index] if isinstance(results[index], dict) else {"error": "a malformed result"}
         if not outcome.get("ok"):
             lines.append(f"input {case.label()}: raised {str(outcome.get('error', '')).splitlines()[0]}")
             continue
