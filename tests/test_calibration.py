@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from grader.calibration import (
     write_samples,
 )
 from grader.rubric import Rubric, load_rubric
-from tests.conftest import CORRECT, FAST_RUBRIC, REPO
+from tests.conftest import CORRECT, FAST_RUBRIC, REFERENCE, REPO
 
 DOCS = REPO / "docs" / "calibration"
 FALSE_FAIL_LIMIT = 1e-3
@@ -71,3 +73,19 @@ def test_shipped_thresholds_rarely_fail_a_correct_submission(folder: Path, rubri
 
 def test_the_sr_check_asks_for_a_gain_over_bicubic() -> None:
     assert load_rubric().spec("srnet.psnr").param("threshold") > 0.0
+
+
+def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path) -> None:
+    """One command regenerates the data (here the reference's first two seeds of the fast rubric)."""
+    command = [sys.executable, "-m", "grader", "calibrate", str(REFERENCE), "--seeds", "2",
+               "--rubric", str(FAST_RUBRIC), "--device", "cpu", "--out", str(tmp_path)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    fresh = read_samples(tmp_path / "samples.csv")
+    committed = [s for s in read_samples(DOCS / "fast" / "samples.csv") if s.submission == "reference" and s.seed < 2]
+    assert len(fresh) == len(committed) == 2 * len(METRICS)
+    key = lambda s: (s.seed, s.check)  # noqa: E731
+    for new, old in zip(sorted(fresh, key=key), sorted(committed, key=key)):
+        assert (new.submission, new.seed, new.check) == (old.submission, old.seed, old.check)
+        assert new.value == pytest.approx(old.value, abs=1e-6)  # the CSV keeps six decimals
+    assert (tmp_path / "summary.md").is_file()
