@@ -83,7 +83,7 @@ def evaluate(check_: Check, run: PartRun | None, plan: Any, spec: CheckSpec) -> 
             return error_result(spec, Status.ERROR, probe.message or "the step failed")
     try:
         return check_.function(run, plan, spec)  # type: ignore[arg-type]
-    except (MalformedOutput, LookupError, TypeError, ValueError) as exc:
+    except (MalformedOutput, KeyError, TypeError, ValueError) as exc:
         return error_result(spec, Status.FAILED, f"unusable output from the submission: {exc}")
     except Exception as exc:  # noqa: BLE001 - a grader bug must not cost other checks
         where = traceback.extract_tb(exc.__traceback__)[-1]
