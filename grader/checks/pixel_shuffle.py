@@ -7,7 +7,7 @@ from grader.checks.registry import check, scored
 from grader.parts.pixel_shuffle import ShufflePlan
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.protocol import MalformedOutput, ProbeStatus
+from grader.sandbox.protocol import MalformedOutput, ProbeResult, ProbeStatus
 from grader.sandbox.runner import PartRun
 
 MAX_LINES = 6
@@ -38,16 +38,23 @@ def gradients(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
     return _compare_cases(run, plan, spec, "gradients", "grad", plan.expected_grads, "input gradient")
 
 
+def case_outcomes(probe: ProbeResult) -> list[dict]:
+    """A step's per-input outcomes; the child may have been replaced by forged output, so a
+    missing list reads as no outcomes and an entry that is no object as a malformed one."""
+    results = probe.values.get("cases")
+    if not isinstance(results, list):
+        return []
+    return [entry if isinstance(entry, dict) else {"error": "a malformed result"} for entry in results]
+
+
 def _compare_cases(run: PartRun, plan: ShufflePlan, spec: CheckSpec, probe_name: str, prefix: str,
                    expected: tuple, what: str) -> CheckResult:  # fmt: skip
     probe = run.probe(probe_name)
-    results = probe.values["cases"]
-    if not isinstance(results, list) or len(results) != len(plan.cases):
-        count = len(results) if isinstance(results, list) else "no list of"
-        raise MalformedOutput(f"{count} results reported for {len(plan.cases)} inputs")
+    results = case_outcomes(probe)
+    if len(results) != len(plan.cases):
+        raise MalformedOutput(f"{len(results)} results reported for {len(plan.cases)} inputs")
     good, lines = 0, []
-    for index, (case, want) in enumerate(zip(plan.cases, expected)):
-        outcome = results[index] if isinstance(results[index], dict) else {"error": "a malformed result"}
+    for index, (case, want, outcome) in enumerate(zip(plan.cases, expected, results)):
         if not outcome.get("ok"):
             lines.append(f"input {case.label()}: raised {str(outcome.get('error', '')).splitlines()[0]}")
             continue
@@ -90,7 +97,7 @@ def no_torch_pixel_shuffle(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> 
     lines = [f"names torch's pixel shuffle at {ref}" for ref in scan.torch_references]
     lines += [f"looks names up dynamically at {ref}" for ref in scan.dynamic_access]
     forward = run.probe("forward")
-    if not (forward.ok and any(case.get("ok") for case in forward.values["cases"])):
+    if not (forward.ok and any(case.get("ok") for case in case_outcomes(forward))):
         return scored(spec, 0.0, "nothing to judge: pixel_shuffle did not run on any input")
     calls = 0
     for name in ("forward", "gradients", "module"):

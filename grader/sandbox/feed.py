@@ -13,7 +13,6 @@ test labels) never leave the parent at all.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import time
@@ -50,19 +49,13 @@ def group_inputs(inputs: Mapping[str, np.ndarray], readers: Callable[[str], tupl
     return grouped
 
 
-def encode(arrays: Mapping[str, np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **{key: np.ascontiguousarray(value) for key, value in arrays.items()})
-    return buffer.getvalue()
-
-
 @dataclass
 class PartFeed:
     """One part's pending deliveries and the results frozen on the way."""
 
     io_dir: Path
     probes: tuple[str, ...]
-    payloads: dict[str, bytes]  # probe -> its inputs as .npz bytes
+    payloads: dict[str, bytes]  # every probe -> its inputs as .npz bytes (see protocol.encode_arrays)
     released: int = 0
     frozen: dict[str, ProbeResult] = field(default_factory=dict)
 
@@ -76,7 +69,7 @@ class PartFeed:
                     return
                 self.frozen[before] = result
             probe = self.probes[self.released]
-            release(self.io_dir, probe, self.payloads.get(probe, encode({})))
+            release(self.io_dir, probe, self.payloads[probe])
             self.released += 1
 
 
@@ -101,8 +94,6 @@ class Feeder:
         self.thread = threading.Thread(target=self._loop, name="cnn-grader-feeder", daemon=True)
 
     def __enter__(self) -> "Feeder":
-        for feed in self.feeds:
-            (feed.io_dir / FEED_DIR).mkdir(parents=True, exist_ok=True)
         self.thread.start()
         return self
 

@@ -241,14 +241,20 @@ def encode_value(value: Any) -> Any:
     return value
 
 
+def encode_arrays(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """Arrays as the bytes of an .npz archive, each made contiguous (views of student tensors are not)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.ascontiguousarray(value) for key, value in arrays.items()})
+    return buffer.getvalue()
+
+
 def write_probe(io_dir: Path, name: str, status: str, values: Mapping[str, Any],
                 arrays: Mapping[str, np.ndarray], message: str, notes: list[str] | None = None) -> None:
     """Child side: arrays first, then the JSON, each renamed into place when complete."""
     out = io_dir / OUT_DIR
     if arrays:
         tmp = out / f".{name}.npz"
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **{k: np.ascontiguousarray(v) for k, v in arrays.items()})
+        tmp.write_bytes(encode_arrays(arrays))
         os.replace(tmp, out / f"{name}.npz")
     doc = {"status": status, "values": encode_value(dict(values)), "message": message[:MAX_MESSAGE_CHARS],
            "notes": list(notes or [])}

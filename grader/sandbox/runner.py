@@ -27,12 +27,21 @@ import numpy as np
 import grader
 from grader.rubric import Limits
 from grader.sandbox.cgroup import PartCgroups
-from grader.sandbox.feed import Feeder, PartFeed, encode
+from grader.sandbox.feed import Feeder, PartFeed
 from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.limits import output_message, processes_message, signal_hint
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
-from grader.sandbox.protocol import OUT_DIR, Job, ProbeResult, ProbeStatus, read_probe, started_probes, write_job
+from grader.sandbox.protocol import (
+    OUT_DIR,
+    Job,
+    ProbeResult,
+    ProbeStatus,
+    encode_arrays,
+    read_probe,
+    started_probes,
+    write_job,
+)
 from grader.sandbox.zygote import BOOTSTRAP
 
 # Variables the zygote may inherit, besides the basics set below: what some CPUs and GPUs need.
@@ -130,7 +139,7 @@ class Zygote:
             shutil.copytree(submission_dir, scratch, symlinks=True, dirs_exist_ok=True)
             (scratch / ".tmp").mkdir(exist_ok=True)
             write_job(io_dir, part.job)
-            payloads = {probe: encode(part.inputs.get(probe, {})) for probe in part.job.probes}
+            payloads = {probe: encode_arrays(part.inputs.get(probe, {})) for probe in part.job.probes}
             feeds.append(PartFeed(io_dir, part.job.probes, payloads))
             fd = self.cgroups.procs_fds.get(part.job.part) if self.cgroups else None
             entries.append({"name": part.job.part, "io": str(io_dir), "scratch": str(scratch),
