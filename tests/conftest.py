@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from grader.grading import Session, grade, open_session
+from grader.grading import PLANNERS, Session, grade, open_session
 from grader.options import GradeOptions
+from grader.parts.context import PartSource, PlanContext
 from grader.results import Report
 from grader.rubric import Rubric, load_rubric, rubric_from_dict, tomllib
 
@@ -48,6 +49,14 @@ def overlay_fixture(fixture: Path, dest: Path) -> Path:
     """A fixture folder holds only the files that differ from the reference."""
     files = {p.name: p.read_text(encoding="utf-8") for p in fixture.glob("*.py")}
     return build_submission(dest, files)
+
+
+def plan_part(session: Session, part: str, seed: int | None = None, path: Path | None = None) -> Any:
+    """The parent's plan of one part (inputs, expected answers) as a CPU grade makes it, for the
+    reference's file or the one at `path`, with the session's seed or `seed`."""
+    module = PLANNERS[part]
+    ctx = PlanContext(session.rubric, "cpu", session.seed if seed is None else seed, session.data, session.memo)
+    return module.plan(ctx, PartSource(module.MODULE, path or REFERENCE / module.MODULE))
 
 
 def part_session(session: Session, part: str, rubric: Rubric | None = None, **timeouts: float) -> Session:

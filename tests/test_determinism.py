@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.grading import PLANNERS, Session, grade
-from grader.parts.context import PartSource, PlanContext
+from grader.grading import Session, grade
 from grader.results import PARTS, Report
-from tests.conftest import REFERENCE, build_submission, part_session
+from tests.conftest import REFERENCE, build_submission, part_session, plan_part
 
 # The held-out evaluation data is fixed on purpose: only the training draws and the
 # probe inputs move with the seed, so scores stay comparable across seeds.
@@ -34,9 +33,7 @@ def test_same_seed_gives_the_same_report(reference_report: Report, fast_session:
 
 
 def plan_inputs(session: Session, seed: int, part: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    ctx = PlanContext(session.rubric, "cpu", seed, session.data, session.memo)
-    module = PLANNERS[part]
-    plan = module.plan(ctx, PartSource(module.MODULE, REFERENCE / module.MODULE))
+    plan = plan_part(session, part, seed)
     return plan.inputs, dict(plan.job.config)
 
 

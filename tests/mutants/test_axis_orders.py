@@ -24,11 +24,11 @@ from grader.checks.pixel_shuffle import matches_torch
 from grader.checks.registry import evaluate
 from grader.grading import Session
 from grader.parts import pixel_shuffle as shuffle_part
-from grader.parts.context import PartSource, PlanContext
 from grader.probes import probes_for
 from grader.probes.common import ProbeContext
 from grader.sandbox.protocol import ProbeResult, ProbeStatus
 from grader.sandbox.runner import PartRun
+from tests.conftest import plan_part
 
 REFERENCE_PATTERN = "... (c h2 w2) h w -> ... c (h h2) (w w2)"
 MODULE_TEXT = '''from einops import rearrange
@@ -71,8 +71,7 @@ def test_the_enumeration_is_complete() -> None:
 def plan(fast_session: Session, tmp_path_factory: pytest.TempPathFactory) -> shuffle_part.ShufflePlan:
     folder = tmp_path_factory.mktemp("plan")
     (folder / "pixel_shuffle.py").write_text(MODULE_TEXT.format(pattern=REFERENCE_PATTERN), encoding="utf-8")
-    ctx = PlanContext(fast_session.rubric, "cpu", fast_session.seed, fast_session.data, fast_session.memo)
-    return shuffle_part.plan(ctx, PartSource("pixel_shuffle.py", folder / "pixel_shuffle.py"))
+    return plan_part(fast_session, "pixel_shuffle", path=folder / "pixel_shuffle.py")
 
 
 def forward_score(plan: shuffle_part.ShufflePlan, pattern: str, folder: Path, session: Session) -> float:

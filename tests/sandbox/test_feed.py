@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from grader.grading import PLANNERS, Session
-from grader.parts.context import PartSource, PlanContext
 from grader.results import PARTS
-from grader.sandbox.feed import PartFeed, await_inputs, encode, group_inputs
-from grader.sandbox.protocol import FEED_DIR, OUT_DIR, ProbeStatus, write_probe
-from tests.conftest import REFERENCE
+from grader.sandbox.feed import PartFeed, await_inputs, group_inputs
+from grader.sandbox.protocol import FEED_DIR, OUT_DIR, ProbeStatus, encode_arrays, write_probe
+from tests.conftest import plan_part
 
 
 def test_group_inputs_gives_each_probe_its_own_keys() -> None:
@@ -27,10 +26,8 @@ def test_group_inputs_gives_each_probe_its_own_keys() -> None:
 
 @pytest.mark.parametrize("part", PARTS)
 def test_every_planned_input_has_a_reader_and_import_gets_none(part: str, fast_session: Session) -> None:
-    module = PLANNERS[part]
-    ctx = PlanContext(fast_session.rubric, "cpu", 7, fast_session.data, fast_session.memo)
-    plan = module.plan(ctx, PartSource(module.MODULE, REFERENCE / module.MODULE))
-    grouped = group_inputs(plan.inputs, module.input_readers, plan.job.probes)
+    plan = plan_part(fast_session, part, seed=7)
+    grouped = group_inputs(plan.inputs, PLANNERS[part].input_readers, plan.job.probes)
     assert grouped["import"] == {}
     delivered = {key for arrays in grouped.values() for key in arrays}
     assert delivered == set(plan.inputs)
@@ -40,7 +37,7 @@ def test_every_planned_input_has_a_reader_and_import_gets_none(part: str, fast_s
 def _feed(tmp_path: Path) -> PartFeed:
     for folder in (OUT_DIR, FEED_DIR):
         (tmp_path / folder).mkdir()
-    payloads = {"import": encode({}), "shapes": encode({"x": np.arange(3.0)}), "train": encode({"y": np.ones(2)})}
+    payloads = {"import": encode_arrays({}), "shapes": encode_arrays({"x": np.arange(3.0)}), "train": encode_arrays({"y": np.ones(2)})}
     return PartFeed(tmp_path, ("import", "shapes", "train"), payloads)
 
 
