@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import types
 import typing
 from functools import lru_cache
@@ -30,6 +29,7 @@ from typing import Any, Literal, Mapping, TypeVar, Union
 import numpy as np
 
 from grader.sandbox.protocol import MalformedOutput
+from grader.text import clean
 
 T = TypeVar("T")
 
@@ -37,21 +37,17 @@ MAX_TEXT = 4000  # characters of one string (messages are cut, not refused)
 MAX_ITEMS = 200_000  # entries of one list or object
 MAX_DEPTH = 8  # nesting of values; every observation is shallower
 MAX_INT = 1 << 62
-SURROGATES = re.compile("[\ud800-\udfff]")
 NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _MISSING = object()
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
-    """Text safe to write anywhere: lone surrogates become U+FFFD, at most `limit` characters.
+    """The text policy of `grader.text.clean` (lone surrogates become U+FFFD), at most `limit` characters.
 
     >>> clean_text("ok \\ud83d")
     'ok \\ufffd'
     """
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    # A Python string holds surrogates only unpaired (JSON's pairs decode to one character).
-    return SURROGATES.sub("\ufffd", text)
+    return clean(text[:limit] + "…" if len(text) > limit else text)
 
 
 def decode(kind: type[T], values: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> T:
