@@ -79,7 +79,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
     _guarded(lambda: write_all(report, out_dir, show_hidden))
     if not quiet:
         show(report if show_hidden else redact(report), Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
+    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}; with pictures: "
+               f"{out_dir / 'report.html'}")  # fmt: skip
     if fail_under is not None and report.score < fail_under:
         click.echo(f"cnn-grader: score {report.score:g} / {report.max_score:g} is below --fail-under "
                    f"{fail_under:g}: exit status 1", err=True)  # fmt: skip
@@ -181,8 +182,9 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
         write_all(report, out_dir)
     if not quiet:
         show(report, Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks"
-               + (f" -> {out_dir / 'report.json'}" if out_dir is not None else ""))  # fmt: skip
+    where = f" -> {out_dir / 'report.json'}; with pictures: {out_dir / 'report.html'}" if out_dir is not None else (
+        "; add --out DIR for report.html, with the loss curves")
+    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks{where}")
 
 
 @main.command()

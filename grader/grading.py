@@ -32,6 +32,8 @@ from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 from grader.submission import StagedSubmission
 from grader.visibility import is_public
+from grader.visuals import Visual
+from grader.visuals.collect import collect as collect_visuals
 from grader.workspace import Workspace, open_workspace
 
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
@@ -110,7 +112,8 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
     notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
                                         for note in outcomes[part].notes)]  # fmt: skip
-    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    return replace(report, visuals=tuple(v for part in parts for v in outcomes[part].visuals))
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class _PartOutcome:
     results: list[CheckResult]
     log: dict[str, Any]
     notes: tuple[str, ...] = ()  # limits the part ran into
+    visuals: tuple[Visual, ...] = ()  # the part's pictures for report.html
 
 
 def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
@@ -166,6 +170,9 @@ def _grade_parts(
             results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
+            pictures = time.monotonic()
+            outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
+            timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
         timings["score"] = time.monotonic() - clock
     return outcomes
 

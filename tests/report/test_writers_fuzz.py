@@ -68,12 +68,34 @@ def test_every_writer_writes_files_their_readers_parse(report: Report) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         write_all(report, out, show_hidden=True)
-        assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.json", "report.md", "results.json"]
+        assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.html", "report.json", "report.md",
+                                                         "results.json"]  # fmt: skip
+        _assert_html_markup_is_ours((out / "report.html").read_text(encoding="utf-8"))
         for name in ("report.json", "results.json"):
             json.loads((out / name).read_text(encoding="utf-8"), parse_constant=_refuse)
         suite = ElementTree.parse(out / "junit.xml").getroot()
         assert len(suite.findall("testcase")) == len(report.tests)
         _assert_markdown_structure((out / "report.md").read_text(encoding="utf-8"), report)
+
+
+OUR_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "header", "section", "h1", "h2", "h3", "div",
+            "table", "thead", "tbody", "tr", "th", "td", "span", "code", "em", "details", "summary", "pre", "strong",
+            "p", "ul", "li", "figure", "img", "figcaption"}  # fmt: skip
+
+
+def _assert_html_markup_is_ours(page: str) -> None:
+    """Only the page's own elements: submission text never becomes markup."""
+    from html.parser import HTMLParser
+
+    tags: set[str] = set()
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            tags.add(tag)
+            assert not any(name.startswith("on") for name, _ in attrs), attrs
+
+    Collector().feed(page)
+    assert tags <= OUR_TAGS, tags - OUR_TAGS
 
 
 def _refuse(name: str) -> None:
