@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
 
-from grader.oracle import CNN_SHAPES, as_tensors, cnn_forward, random_params
+from grader.oracle import CNN_SHAPES, random_params
 from grader.parts.context import PartSource, PlanContext
 from grader.sandbox.protocol import Job
-from grader.training import epoch_order
 
 PART = "cnn"
 MODULE = "cnn.py"
@@ -45,6 +43,22 @@ class CnnPlan:
 
 
 def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: CnnPlan, source: PartSource) -> CnnPlan:
+    """The prepared plan for one submission: only the module to import differs."""
+    return replace(prepared, job=replace(prepared.job, module=source.module))
+
+
+def prepare(ctx: PlanContext) -> CnnPlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here: a parent whose plans come from the cache never loads torch.
+    import torch
+
+    from grader.oracle import as_tensors, cnn_forward
+    from grader.training import epoch_order
+
     shapes_spec = ctx.rubric.spec("cnn.output_shape")
     train_spec = ctx.rubric.spec("cnn.accuracy")
     rng = ctx.rng("cnn.inputs")
@@ -76,7 +90,7 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
     )
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             "batch_sizes": list(batch_sizes),
