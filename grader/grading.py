@@ -18,6 +18,8 @@ from grader.checks import Check, checks_for, evaluate
 from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
+from grader.observations import Seen
+from grader.locations import in_notebook
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -123,8 +125,10 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
         return replace(report, sandbox={**report.sandbox, UNREADABLE: workspace.problem})
     parts = [p for p in PARTS if p in session.options.parts]
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
-    tests = [result for part in parts for result in outcomes[part].results]
-    notes = [*workspace.staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
+    origins = workspace.staged.origins
+    tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
+    notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
+                                        for note in outcomes[part].notes)]  # fmt: skip
     return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
 
 
@@ -177,7 +181,8 @@ def _grade_parts(
         clock = time.monotonic()
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
-            results = [evaluate(c, runs[part], plan, specs[c.name]) for c in _graded(session, part)]
+            seen = Seen(runs[part])
+            results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
         timings["score"] = time.monotonic() - clock

@@ -1,10 +1,11 @@
 """The `@check` decorator and the one place where check functions are called.
 
-A check is a pure function `(run, plan, spec) -> CheckResult`: what the child
-observed, what the parent expects, and the rubric's settings go in; a
-result comes out. `evaluate` turns a probe that failed, timed out or
-produced malformed data into the right result, so the check functions only
-handle the case where there is something to compare.
+A check is a pure function `(seen, plan, spec) -> CheckResult`: what the
+child observed (typed observations, `grader.observations.Seen`), what the
+parent expects, and the rubric's settings go in; a result comes out.
+`evaluate` turns a probe that failed, timed out or produced malformed data
+into the right result, so the check functions only handle the case where
+there is something to compare.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from grader.results import CheckResult, Status
+from grader.observations import ProbeFailed, Seen
+from grader.results import CheckResult, Diagnosis, Status
 from grader.rubric import CheckSpec
 from grader.sandbox.protocol import MalformedOutput, ProbeStatus
-from grader.sandbox.runner import PartRun
 
-CheckFunction = Callable[[PartRun, Any, CheckSpec], CheckResult]
+CheckFunction = Callable[[Seen, Any, CheckSpec], CheckResult]
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,11 @@ def check(name: str, probe: str | None = None, **params: type) -> Callable[[Chec
     return register
 
 
-def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = None) -> CheckResult:
+def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = None,
+           diagnosis: Diagnosis | None = None) -> CheckResult:  # fmt: skip
     """A result earning `fraction` of the check's points (clipped to [0, 1]);
-    `value` is what was measured, kept for calibration and statistics."""
+    `value` is what was measured, kept for calibration and statistics; `diagnosis`,
+    the likely mistake, is kept (and said in the text) only when points were lost."""
     fraction = min(max(float(fraction), 0.0), 1.0)
     if fraction >= 1.0:
         status = Status.PASSED
@@ -55,7 +58,12 @@ def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = 
         status = Status.FAILED
     else:
         status = Status.PARTIAL
-    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output, value)
+    if status is Status.PASSED:
+        diagnosis = None
+    if diagnosis is not None:
+        output = f"{output}\nlikely mistake: {diagnosis.detail}"
+    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output, value,
+                       diagnosis=diagnosis)  # fmt: skip
 
 
 def linear_credit(value: float, floor: float, threshold: float) -> float:
@@ -73,16 +81,19 @@ def error_result(spec: CheckSpec, status: Status, output: str) -> CheckResult:
     return CheckResult(spec.name, 0.0, spec.points, status, output)
 
 
-def evaluate(check_: Check, run: PartRun | None, plan: Any, spec: CheckSpec) -> CheckResult:
+def evaluate(check_: Check, seen: Seen, plan: Any, spec: CheckSpec) -> CheckResult:
     """Run one check; whatever happens, return a result (never raise)."""
-    if check_.probe is not None and run is not None:
-        probe = run.probe(check_.probe)
+    if check_.probe is not None:
+        probe = seen.run.probe(check_.probe)
         if probe.status is ProbeStatus.TIMEOUT:
             return error_result(spec, Status.TIMEOUT, probe.message)
         if probe.status is not ProbeStatus.OK:
             return error_result(spec, Status.ERROR, probe.message or "the step failed")
     try:
-        return check_.function(run, plan, spec)  # type: ignore[arg-type]
+        return check_.function(seen, plan, spec)
+    except ProbeFailed as exc:  # a step the check also reads did not finish
+        status = Status.TIMEOUT if exc.result.status is ProbeStatus.TIMEOUT else Status.ERROR
+        return error_result(spec, status, str(exc))
     except (MalformedOutput, KeyError, TypeError, ValueError) as exc:
         return error_result(spec, Status.FAILED, f"unusable output from the submission: {exc}")
     except Exception as exc:  # noqa: BLE001 - a grader bug must not cost other checks

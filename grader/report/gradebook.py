@@ -3,8 +3,10 @@
 Columns: the student id, the entry's name, its state (graded, reused, not
 gradable, error, pending) and the reason when it was not graded, the total,
 one column per part and one per check, the grade's duration, the content
-hash of what was graded, and the report's path. The file is replaced
-atomically, so a batch killed at any moment leaves a whole gradebook.
+hash of what was graded, and the report's path. Text cells pass
+`escape.csv_cell`: a name starting with `=` is not run as a formula by the
+spreadsheet that opens the gradebook. The file is replaced atomically, so a
+batch killed at any moment leaves a whole gradebook.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from grader.report.escape import csv_cell
 from grader.results import PARTS, Report
 
 FILENAME = "gradebook.csv"
 STATES = ("graded", "reused", "not gradable", "error", "pending")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,6 @@ class Row:
     report: Report | None = None
     reason: str = ""  # why it was not graded
     content_hash: str = ""  # sha256 of the entry's file names and bytes
-
-
-def csv_cell(text: str) -> str:
-    """Text from a submission (a name, a reason) as a cell no spreadsheet runs as a formula.
-
-    >>> csv_cell("=HYPERLINK(1)"), csv_cell("alice")
-    ("'=HYPERLINK(1)", 'alice')
-    """
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def header(checks: Sequence[str]) -> list[str]:
@@ -80,6 +71,9 @@ def write(rows: Sequence[Row], out_dir: Path, checks: Sequence[str] = ()) -> Pat
     """Write `out_dir/gradebook.csv` atomically (a temporary file, then a rename)."""
     path = out_dir / FILENAME
     tmp = out_dir / f".{FILENAME}.{os.getpid()}.tmp"
-    tmp.write_text(render(rows, checks), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(render(rows, checks), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -6,13 +6,13 @@ the pairs share. Every text that comes from a submission is escaped.
 
 from __future__ import annotations
 
-import html
 import os
 import statistics
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
+from grader.report import escape
 from grader.report.gradebook import Row
 from grader.results import Status
 from grader.similarity import Flag, Passage
@@ -22,9 +22,8 @@ BINS = 10
 
 
 def esc(text: object) -> str:
-    """Text for HTML, control characters made visible as spaces."""
-    value = "".join(c if c.isprintable() or c in "\n\t" else " " for c in str(text))
-    return html.escape(value, quote=True)
+    """Text for HTML: markup and control characters escaped (`escape.html`)."""
+    return escape.html(str(text))
 
 
 def render(rows: Sequence[Row], flags: Sequence[Flag], title: str = "cnn-grader batch") -> str:
