@@ -3,12 +3,9 @@ the oracle's forward with one thing changed, on the same weights and input as th
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from grader.diagnosis import Candidate, first_match
 from grader.diagnosis.pixel_shuffle import describe
@@ -16,9 +13,14 @@ from grader.oracle import as_tensors, srnet_shapes
 from grader.results import Diagnosis
 from grader.shuffle_orders import wrong_orders
 
+if TYPE_CHECKING:  # torch is imported when a diagnosis is computed, not with the checks
+    from torch import Tensor
+
 
 def _features(p: Mapping[str, Tensor], y: Tensor, relus: tuple[bool, bool, bool]) -> Tensor:
     """conv4's output: the (N, r*r, H, W) tensor the pixel shuffle reads."""
+    import torch.nn.functional as F
+
     h = y
     for index, (name, padding) in enumerate((("conv1", 2), ("conv2", 1), ("conv3", 1))):
         h = F.conv2d(h, p[f"{name}.weight"], p[f"{name}.bias"], padding=padding)
@@ -35,6 +37,9 @@ RELU_VARIANTS = (
 
 
 def candidates(weights: Mapping[str, np.ndarray], y: np.ndarray, factor: int) -> list[Candidate]:
+    import torch
+    import torch.nn.functional as F
+
     params = as_tensors({name: weights[name] for name in srnet_shapes(factor)})
     batch = torch.from_numpy(np.array(y, dtype=np.float32))
 
