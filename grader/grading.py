@@ -20,6 +20,7 @@ from grader.data.cache import DataCache
 from grader.data.errors import DataError
 from grader.observations import Seen
 from grader.locations import in_notebook
+from grader.progress import Progress, Silent
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -56,6 +57,7 @@ class Session:
     isolation: Isolation
     memo: dict[Any, Any] = field(default_factory=dict)
     plans: PlanCache = field(default_factory=lambda: PlanCache(None))  # prepared plans, per part
+    progress: Progress = field(default_factory=Silent)  # the live display on stderr (grader.progress)
 
     @property
     def seed(self) -> int:
@@ -156,7 +158,9 @@ def _grade_parts(
     """
     outcomes: dict[str, _PartOutcome] = {}
     plans: dict[str, Any] = {}
+    show = session.progress
     for part in parts:
+        show.phase(staged.name, part, "preparing inputs and answers")
         source = staged.sources.get(part)
         if source is None:
             why = staged.problems.get(part, "this part is missing from the submission")
@@ -180,7 +184,9 @@ def _grade_parts(
             for part, plan in plans.items()
         ]  # fmt: skip
         clock = time.monotonic()
-        runs = zygote.run(jobs, staged.folder)
+        for part in plans:
+            show.phase(staged.name, part, "starting the sandbox")
+        runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note))
         timings["sandbox"] = time.monotonic() - clock
         clock = time.monotonic()
         for part, plan in plans.items():
@@ -190,9 +196,12 @@ def _grade_parts(
             outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
             pictures = time.monotonic()
+            show.phase(staged.name, part, "scoring done; computing the report's pictures")
             outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
             timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
         timings["score"] = time.monotonic() - clock
+    for part in parts:
+        show.phase(staged.name, part, "done")
     return outcomes
 
 

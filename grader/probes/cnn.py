@@ -81,6 +81,7 @@ def train(ctx: ProbeContext) -> CnnTraining:
         ctx.array("order"),
         float(ctx.config["lr"]),
         ctx.device,
+        on_step=ctx.step_reporter("train"),
     )
     logits, embedding = predict_classifier(model, ctx.array("test_images"), ctx.device)
     return CnnTraining(log.losses, logits, None if embedding is None else embedding[tsne_indices(len(embedding))])
