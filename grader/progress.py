@@ -141,9 +141,7 @@ class LiveDisplay:
             elapsed = time.monotonic() - self.started
             eta = f", about {_duration(elapsed / done * (total - done))} left" if done and total > done else ""
             self.batch_line = f"{done} of {total} submissions done{eta}"
-            for key in [k for k in self.rows if k[0] not in current]:
-                del self.rows[key]
-            self._update()
+            self._update()  # a submission's rows leave when its parts say "done"
 
     def close(self) -> None:
         self.live.stop()
