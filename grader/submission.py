@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
-from grader.definitions import Extracted, extract_definitions, module_source
+from grader.definitions import Extracted, extract_definitions, module_with_origins
 from grader.notebook import Cell, NotebookError, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
 
@@ -59,6 +59,8 @@ class StagedSubmission:
     sources: Mapping[str, PartSource | None]
     problems: Mapping[str, str]
     notes: tuple[str, ...] = field(default=())
+    # Modules the grader built from a notebook: per line, the cell and line it came from.
+    origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def stage(path: Path, dest: Path) -> StagedSubmission:
@@ -124,13 +126,14 @@ def _from_single_file(path: Path, dest: Path, name: str | None = None) -> Staged
     local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
     extracted = extract_definitions(list(prepared.cells), local)
     what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
-    sources, problems = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
+    sources, problems, origins = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
     summary = (
         f"{path.name}: graded from the definitions in its {len(prepared.cells)} code cell(s); "
         "code that is not a definition (training, plots, shell commands) was not run, as listed here"
     )
     notes = (summary, *_ordered(extracted.syntax_errors, [*prepared.notes, *extracted.notes]))
-    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes)
+    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
+                            MappingProxyType(origins))  # fmt: skip
 
 
 def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
@@ -159,11 +162,12 @@ def _read_cells(path: Path) -> list[Cell]:
 
 def _single_file_parts(
     dest: Path, extracted: Extracted, written: frozenset[str], what: str
-) -> tuple[dict[str, PartSource | None], dict[str, str]]:
+) -> tuple[dict[str, PartSource | None], dict[str, str], dict[str, tuple[str, ...]]]:
     """Each part from its `%%writefile`d file, else from a module built for it; a part
     none of whose names is defined is not run, and says why (a cell that did not parse)."""
     sources: dict[str, PartSource | None] = {}
     problems: dict[str, str] = {}
+    origins: dict[str, tuple[str, ...]] = {}
     star = "*" in extracted.defined
     for part, file in PART_FILES.items():
         names = PART_NAMES[part]
@@ -171,13 +175,14 @@ def _single_file_parts(
             sources[part] = PartSource(file, dest / file)
         elif star or any(n in extracted.defined for n in names):
             module = dest / NOTEBOOK_MODULE.format(part=part)
-            module.write_text(module_source(extracted, names), encoding="utf-8")
+            text, origins[module.name] = module_with_origins(extracted, names)
+            module.write_text(text, encoding="utf-8")
             sources[part] = PartSource(module.name, module, combined=True)
         else:
             sources[part] = None
             why = f": {'; '.join(extracted.syntax_errors)}" if extracted.syntax_errors else ""
             problems[part] = f"the {what} defines no {' or '.join(names)}{why}"
-    return sources, problems
+    return sources, problems, origins
 
 
 def _part_root(folder: Path) -> Path:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report.escape import terminal
+from grader.report.notes import grouped_texts
 from grader.results import Report, Status
 
 STYLES = {
@@ -44,7 +45,7 @@ def show(report: Report, console: Console) -> None:
     if report.hidden_checks:
         console.print(_text("hidden checks, not run by this self-check, graded when you submit: "
                             + ", ".join(report.hidden_checks), "bold"))  # fmt: skip
-    for note in report.notes:
+    for note in grouped_texts(report.notes):
         console.print(_text(f"note: {note}", "dim"))
 
 
