@@ -72,7 +72,7 @@ def test_the_live_display_draws_on_a_terminal() -> None:
 def test_grade_shows_its_phases_on_stderr_and_nothing_with_q(tmp_path: Path) -> None:
     result = cli("grade", str(REFERENCE), "--out", str(tmp_path / "a"), "--rubric", str(FAST_RUBRIC), "--part", "cnn")
     assert result.returncode == 0, result.stderr
-    assert "[reference] cnn: importing the submission" in result.stderr
+    assert "[reference] cnn: starting the sandbox" in result.stderr
     assert "[reference] cnn: training step" in result.stderr and ", loss " in result.stderr
     quiet = cli("grade", str(REFERENCE), "--out", str(tmp_path / "b"), "--rubric", str(FAST_RUBRIC), "--part", "cnn",
                 "-q")  # fmt: skip
