@@ -59,3 +59,35 @@ def test_the_student_luminance_keeps_the_photos_colour() -> None:
     colour[..., 0] = 200  # red
     out = with_luminance(np.full((4, 4), 0.3), colour)
     assert out.shape == (4, 4, 3) and out[..., 0].mean() > out[..., 1].mean() + 40
+
+
+def test_a_wrong_pixel_shuffle_gets_its_grid(fast_session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from types import MappingProxyType
+
+    from grader.checks.pixel_shuffle import matches_torch
+    from grader.checks.registry import evaluate
+    from grader.observations import Seen
+    from grader.probes import probes_for
+    from grader.probes.common import ProbeContext
+    from grader.sandbox.protocol import ProbeResult, ProbeStatus
+    from grader.sandbox.runner import PartRun
+    from grader.schema import encode
+    from grader.visuals import ShuffleGrid
+    from grader.visuals.collect import collect
+    from tests.conftest import plan_part
+    from tests.mutants.test_axis_orders import MODULE_TEXT
+
+    (tmp_path / "pixel_shuffle.py").write_text(MODULE_TEXT.format(pattern="... (c w2 h2) h w -> ... c (h h2) (w w2)"))
+    plan = plan_part(fast_session, "pixel_shuffle", path=tmp_path / "pixel_shuffle.py")
+    ctx = ProbeContext(job=plan.job, inputs=plan.inputs, scratch=tmp_path)
+    results = {}
+    for name in ("import", "forward"):
+        values, arrays = encode(probes_for("pixel_shuffle")[name](ctx))
+        results[name] = ProbeResult(name, ProbeStatus.OK, MappingProxyType(values), MappingProxyType(arrays))
+    seen = Seen(PartRun("pixel_shuffle", MappingProxyType(results), "in process", False, "", "", 0.0))
+    result = evaluate(matches_torch, seen, plan, fast_session.rubric.spec("pixel_shuffle.matches_torch"))
+    (grid,) = collect("pixel_shuffle", seen, plan, [result], 0)
+    assert isinstance(grid, ShuffleGrid) and grid.factor > 1 and grid.differs.ndim == 3
+    # Swapped factors move the off-diagonal pixels of every r x r block, never the diagonal.
+    block = grid.differs[0, : grid.factor, : grid.factor]
+    assert not block.diagonal().any() and block.any()
