@@ -16,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from grader.report.escape import html as esc
 from grader.report.notes import grouped_texts
 from grader.results import CheckResult, Report, Status
@@ -231,9 +233,30 @@ def _photos(visual: SrPhotos) -> str:
             f"</figcaption></figure>"
             for label, image, detail, css in cells
         )
-        rows.append(f"<h3>{esc(photo.name)}</h3><div class=\"photos\">{figures}</div>")
+        top, left, side = detail_window(photo.original)
+        zoomed = "".join(
+            f"<figure><img class=\"pixelated\" src=\"{data_uri(jpeg_of(image[top:top + side, left:left + side], 95), 'image/jpeg')}\" "
+            f"alt=\"{esc(photo.name)}: {esc(label)}, detail\"><figcaption>{esc(label)}, detail</figcaption></figure>"
+            for label, image in (("bicubic", photo.bicubic), ("your network", photo.student), ("original", photo.original))
+        )  # fmt: skip
+        rows.append(f"<h3>{esc(photo.name)}</h3><div class=\"photos\">{figures}</div>"
+                    f"<div class=\"photos\">{zoomed}</div>")  # fmt: skip
     return (f"<h3>Super-resolution at r={visual.factor} on the test photos</h3>"
             f"<p class=\"meta\">{esc(visual.caption)}</p>" + "".join(rows))  # fmt: skip
+
+
+def detail_window(image: np.ndarray, side: int = 64) -> tuple[int, int, int]:
+    """(top, left, side) of the most textured square of the photo: where upscaling shows."""
+    grey = np.asarray(image, dtype=np.float32).mean(axis=-1) if image.ndim == 3 else np.asarray(image, np.float32)
+    side = min(side, *grey.shape)
+    best, where = -1.0, (0, 0)
+    step = max(side // 2, 1)
+    for top in range(0, grey.shape[0] - side + 1, step):
+        for left in range(0, grey.shape[1] - side + 1, step):
+            texture = float(np.abs(np.diff(grey[top : top + side, left : left + side], axis=1)).mean())
+            if texture > best:
+                best, where = texture, (top, left)
+    return where[0], where[1], side
 
 
 def _grid(visual: ShuffleGrid) -> str:

@@ -48,7 +48,7 @@ def images(page: str) -> list[Image.Image]:
 def test_every_picture_is_inline_and_decodes() -> None:
     page = render(report_with_pictures())
     pictures = images(page)
-    assert len(pictures) == 3 + 4  # map, loss, grid, and four views of one photo
+    assert len(pictures) == 3 + 4 + 3  # map, loss, grid, four views of one photo and three details
     assert all(p.size[0] > 0 and p.size[1] > 0 for p in pictures)
     assert page.count("<img ") == len(pictures)  # no picture from elsewhere
 
@@ -73,11 +73,11 @@ def test_the_students_copy_leaves_out_hidden_details_and_pictures(tmp_path: Path
     write_all(report, tmp_path / "student")
     student = (tmp_path / "student" / "report.html").read_text(encoding="utf-8")
     assert "secret inputs" not in student and "flattened channels-last" not in student
-    assert "Where your pixel_shuffle differs" not in student and len(images(student)) == 6
+    assert "Where your pixel_shuffle differs" not in student and len(images(student)) == 9
     write_all(report, tmp_path / "instructor", show_hidden=True)
     instructor = (tmp_path / "instructor" / "report.html").read_text(encoding="utf-8")
     assert "secret inputs" in instructor and "flattened channels-last" in instructor
-    assert "Where your pixel_shuffle differs" in instructor and len(images(instructor)) == 7
+    assert "Where your pixel_shuffle differs" in instructor and len(images(instructor)) == 10
 
 
 def test_a_diagnosis_is_shown_in_a_box() -> None:
@@ -89,4 +89,4 @@ def test_a_picture_that_cannot_be_drawn_costs_only_itself() -> None:
     broken = replace(report_with_pictures(), visuals=(TsneMap("cnn.accuracy", np.zeros((3, 5)), np.zeros(2), None, ""),
                                                       *visuals()[1:]))  # fmt: skip
     page = render(broken)
-    assert "a picture could not be drawn" in page and len(images(page)) == 6
+    assert "a picture could not be drawn" in page and len(images(page)) == 9

@@ -62,7 +62,7 @@ def test_the_report_renders_with_every_picture(viewport: dict[str, int], tmp_pat
     page_file = write(report_with_pictures(), tmp_path)
     shot = tmp_path / "screenshot.png"
     widths, overflow, text, requests = natural_widths(page_file, viewport, shot)
-    assert len(widths) == 7 and all(done and width > 0 for done, width in widths), widths
+    assert len(widths) == 10 and all(done and width > 0 for done, width in widths), widths
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []  # nothing from the network
     assert overflow <= 1, f"the page is {overflow} px wider than the screen"
     assert "alice.zip" in text and "4.5 / 14" in text
