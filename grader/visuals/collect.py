@@ -60,6 +60,8 @@ def _tsne(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> V
     if embedding.ndim < 2 or len(embedding) != len(labels) or len(labels) < 5 or embedding.dtype.kind != "f":
         return None
     points = tsne_points(embedding, seed)
+    if points is None:
+        return None
     accuracy = graded["cnn.accuracy"].value
     caption = (f"Your trained CNN's {embedding.shape[1]:,}-d embeddings of {len(labels)} held-out test digits "
                "mapped to 2-D by t-SNE (scikit-learn, perplexity 30, PCA initialisation), coloured by the true "

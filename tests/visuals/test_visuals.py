@@ -91,3 +91,24 @@ def test_a_wrong_pixel_shuffle_gets_its_grid(fast_session, tmp_path) -> None:  #
     # Swapped factors move the off-diagonal pixels of every r x r block, never the diagonal.
     block = grid.differs[0, : grid.factor, : grid.factor]
     assert not block.diagonal().any() and block.any()
+
+
+def test_degenerate_embeddings_never_crash_the_parent() -> None:
+    """scikit-learn's Barnes-Hut t-SNE kills the process on such data; it must be refused or made safe."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from grader.visuals.tsne import tsne_points\n"
+        "rng = np.random.default_rng(0)\n"
+        "base = rng.normal(size=(60, 40)).astype(np.float32)\n"
+        "cases = {'zeros': np.zeros_like(base), 'same rows': np.repeat(base[:1], 60, 0), 'huge': base * 3e38,\n"
+        "         'nan': np.full_like(base, np.nan), 'two points': np.repeat(base[:2], 30, 0)}\n"
+        "for name, data in cases.items():\n"
+        "    points = tsne_points(data, 1)\n"
+        "    assert points is None or (points.shape == (60, 2) and np.isfinite(points).all()), name\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
