@@ -106,7 +106,8 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
     tests = [result for part in parts for result in outcomes[part].results]
     notes = [*workspace.staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
-    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts))
 
 
 @dataclass(frozen=True)

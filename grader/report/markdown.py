@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from grader.results import Report, Status
@@ -40,6 +41,8 @@ def render(report: Report) -> str:
             lines += [f"### `{t.name}` ({t.status.value})", "", "```", t.output.strip() or "(no details)", "```", ""]
     if report.hidden_checks:
         lines += ["## Hidden checks", "", hidden_checks_text(report), ""]
+    if report.written_answers:
+        lines += written_answers_section(report)
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
     return "\n".join(lines)
@@ -53,6 +56,16 @@ def hidden_checks_text(report: Report) -> str:
     """One sentence naming the checks a self-check did not run, and nothing more about them."""
     names = ", ".join(f"`{name}`" for name in report.hidden_checks)
     return f"Not run by this self-check; graded when you submit: {names}."
+
+
+def written_answers_section(report: Report) -> list[str]:
+    """The written answers, each in a fence its text cannot close: graded by hand, never scored."""
+    lines = ["## Written answers (graded by hand, 0 automatic points)", ""]
+    for answer in report.written_answers:
+        text = answer.text.strip() or "(empty)"
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+        lines += [f"### `{answer.question}`: {answer.title} ({answer.state})", "", f"{fence}text", text, fence, ""]
+    return lines
 
 
 def write(report: Report, out_dir: Path) -> Path:

@@ -37,8 +37,19 @@ def show(report: Report, console: Console) -> None:
     if report.hidden_checks:
         console.print(Text("hidden checks, not run by this self-check, graded when you submit: "
                            + ", ".join(report.hidden_checks), style="bold"))
+    if report.written_answers:
+        console.print(Text(written_answers_line(report), style="bold"))
     for note in report.notes:
         console.print(Text(f"note: {note}", style="dim"))
+
+
+def written_answers_line(report: Report) -> str:
+    """How many written answers the report holds, and which ones are not there."""
+    answers = report.written_answers
+    answered = sum(a.state == "answered" for a in answers)
+    line = f"written answers (graded by hand, 0 automatic points): {answered} of {len(answers)} answered"
+    open_ones = [f"{a.question} ({a.state})" for a in answers if a.state != "answered"]
+    return line + (f"; not yet: {', '.join(open_ones)}" if open_ones else "")
 
 
 def _indent(text: str) -> str:
