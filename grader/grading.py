@@ -18,6 +18,7 @@ from grader.checks import Check, checks_for, evaluate
 from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
+from grader.observations import Seen
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -159,7 +160,8 @@ def _grade_parts(
         clock = time.monotonic()
         for part, plan in plans.items():
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
-            results = [evaluate(c, runs[part], plan, specs[c.name]) for c in _graded(session, part)]
+            seen = Seen(runs[part])
+            results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
         timings["score"] = time.monotonic() - clock

@@ -38,6 +38,7 @@ from grader.notebook import Cell, NotebookError, Prepared, prepare_cells, read_n
 from grader.parts.context import PartSource
 from grader.placeholder import MARK, unfinished
 from grader.results import WrittenAnswer
+from grader.text import file_name
 from grader.written import collect_answers, no_answers
 
 PART_FILES: Mapping[str, str] = MappingProxyType(
@@ -121,7 +122,7 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
     if len(notebooks) == 1:
         return _with_notebook(staged, notebooks[0])
     if notebooks:
-        listed = ", ".join(n.name for n in notebooks[:5])
+        listed = ", ".join(file_name(n.name) for n in notebooks[:5])
         note = (f"{len(notebooks)} notebooks ({listed}): graded the .py files only; keep one notebook "
                 "next to them for it to be graded too")  # fmt: skip
         return replace(staged, notes=(note,), answers=no_answers(note))
@@ -170,7 +171,7 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
     try:
         prepared = prepare_cells(_read_cells(notebook))
     except SubmissionError as exc:
-        note = f"{notebook.name} was not graded, only the .py files: {exc}"
+        note = f"{file_name(notebook.name)} was not graded, only the .py files: {exc}"
         return replace(staged, notes=(note,), answers=no_answers(note))
     for helper, text in prepared.files.items():  # modules the notebook wrote, unless the folder has them
         if helper not in PART_FILES.values() and not (staged.folder / helper).exists():
@@ -190,8 +191,8 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
         in_file = path.read_text(encoding="utf-8", errors="replace") if sources[part] is not None else None
         if in_file is not None and unfinished(in_file) <= unfinished(from_notebook):
             if not unfinished(from_notebook):  # both finished: say which one counts
-                notes.append(f"{part}: graded from {file}; {notebook.name} defines it too, but a part's file "
-                             "comes first when both are finished")  # fmt: skip
+                notes.append(f"{part}: graded from {file}; {file_name(notebook.name)} defines it too, but a "
+                             "part's file comes first when both are finished")  # fmt: skip
             continue
         if written is not None:
             path.write_text(written, encoding="utf-8")
@@ -203,7 +204,7 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
         problems.pop(part, None)
         graded_notebook = True
         why = "is missing" if in_file is None else f"still holds {unfinished(in_file)} unfinished `{MARK}`"
-        notes.append(f"{part}: graded from {notebook.name}, not from {file}, which {why}")
+        notes.append(f"{part}: graded from {file_name(notebook.name)}, not from {file}, which {why}")
     if graded_notebook:  # what was dropped from the notebook matters only where the notebook was graded
         notes += _staging_notes(notebook, prepared, extracted)
     return replace(staged, sources=MappingProxyType(sources), problems=MappingProxyType(problems),

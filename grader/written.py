@@ -8,20 +8,21 @@ found by either. `grade` and `check` copy each answer into the report,
 marked for manual grading with 0 automatic points, as otter-grader and
 nbgrader do with written answers; the score never depends on them.
 
-Answers are student text: decoded leniently, stripped of control
-characters and cut at MAX_ANSWER_CHARS before they reach any report.
+Answers are student text: decoded leniently, with lone surrogates replaced
+(`grader.text`), and cut at MAX_ANSWER_CHARS before they reach any report;
+each report writer escapes them for its reader.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from grader.results import WrittenAnswer
+from grader.text import clean, file_name
 
 MARKER = re.compile(r"^<!--\s*answer:\s*([\w.-]+)\s*-->$")
 PLACEHOLDER = "_Double-click this cell and replace this line with your answer._"
@@ -81,10 +82,11 @@ def no_answers(why: str) -> tuple[WrittenAnswer, ...]:
 
 def collect_answers(notebook: Path) -> tuple[WrittenAnswer, ...]:
     """One entry per question, in the assignment's order, from the notebook at `notebook`."""
+    name = file_name(notebook.name)
     try:
         doc = json.loads(notebook.read_text(encoding="utf-8-sig", errors="replace"))
     except (OSError, ValueError, RecursionError) as exc:
-        return no_answers(f"{notebook.name} could not be read for written answers ({type(exc).__name__})")
+        return no_answers(f"{name} could not be read for written answers ({type(exc).__name__})")
     cells = doc.get("cells") if isinstance(doc, dict) else None
     found = answer_texts(cells if isinstance(cells, list) else [])
     answers = []
@@ -92,7 +94,7 @@ def collect_answers(notebook: Path) -> tuple[WrittenAnswer, ...]:
         texts = found.get(question.id)
         if texts is None:
             answers.append(WrittenAnswer(question.id, question.title, "missing",
-                                         f"no answer cell in {notebook.name} (its first line was "
+                                         f"no answer cell in {name} (its first line was "
                                          f"`<!-- answer: {question.id} -->`)"))  # fmt: skip
             continue
         text = "\n\n".join(t for t in texts if t)
@@ -114,18 +116,15 @@ def answer_texts(cells: list[Any]) -> dict[str, list[str]]:
     return found
 
 
-def clean(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """Printable text, cut at `limit` characters: control characters but newlines and tabs
-    removed, lone surrogates (which JSON can encode) replaced by U+FFFD.
+def bounded(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """The text cut at `limit` characters (saying so), with no lone surrogate left.
 
-    >>> clean("ok\\x1b[31m\\ud800!") == "ok[31m\\ufffd!"
-    True
+    >>> bounded("abc\\ud800", limit=3)
+    'abc\\n[... cut at 3 characters]'
     """
-    kept = "".join("\ufffd" if unicodedata.category(c) == "Cs" else c
-                   for c in text[:limit] if c in "\n\t" or unicodedata.category(c) != "Cc")  # fmt: skip
-    if len(text) > limit:
-        kept = kept.rstrip() + f"\n[... cut at {limit} characters]"
-    return kept
+    if len(text) <= limit:
+        return clean(text)
+    return clean(text[:limit]).rstrip() + f"\n[... cut at {limit} characters]"
 
 
 def _answer_text(source: str) -> str:
@@ -136,7 +135,7 @@ def _answer_text(source: str) -> str:
     text = "\n".join(lines).strip()
     if text.startswith(PLACEHOLDER):
         text = text[len(PLACEHOLDER) :].strip()
-    return clean(text)
+    return bounded(text)
 
 
 def _metadata_question(metadata: object) -> str | None:

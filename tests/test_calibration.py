@@ -75,8 +75,14 @@ def test_the_sr_check_asks_for_a_gain_over_bicubic() -> None:
     assert load_rubric().spec("srnet.psnr").param("threshold") > 0.0
 
 
+# Training is deterministic on one machine, not across CPUs and torch builds: float rounding
+# differs, and a few steps later so does a digit or a fraction of a decibel.
+ACROSS_MACHINES = {"cnn.accuracy": 0.01, "srnet.psnr": 0.05}
+
+
 def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path) -> None:
-    """One command regenerates the data (here the reference's first two seeds of the fast rubric)."""
+    """One command regenerates the data (here the reference's first two seeds of the fast rubric),
+    to the precision one training run carries from machine to machine."""
     command = [sys.executable, "-m", "grader", "calibrate", str(REFERENCE), "--seeds", "2",
                "--rubric", str(FAST_RUBRIC), "--device", "cpu", "--out", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -87,5 +93,5 @@ def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path
     key = lambda s: (s.seed, s.check)  # noqa: E731
     for new, old in zip(sorted(fresh, key=key), sorted(committed, key=key)):
         assert (new.submission, new.seed, new.check) == (old.submission, old.seed, old.check)
-        assert new.value == pytest.approx(old.value, abs=1e-6)  # the CSV keeps six decimals
+        assert new.value == pytest.approx(old.value, abs=ACROSS_MACHINES[new.check])
     assert (tmp_path / "summary.md").is_file()

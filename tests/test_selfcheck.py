@@ -23,9 +23,9 @@ def test_the_reference_passes_every_public_check_and_hidden_ones_are_only_named(
     visible = [n for n, s in load_rubric().checks.items() if s.visibility == "visible"]
     assert [t.name for t in report.tests] == visible
     assert [(t.name, t.output) for t in report.tests if t.status is not Status.PASSED] == []
-    assert report.score == report.max_score == 15.0
+    assert report.score == report.max_score == 17.0
     assert list(report.hidden_checks) == HIDDEN
-    assert report.notes[0].startswith("self-check: 14 public checks on public inputs")
+    assert report.notes[0].startswith("self-check: 16 public checks on public inputs")
     losses = {t.name: t.output for t in report.tests if t.name.endswith("loss_decreases")}
     assert "over 20 AdamW steps" in losses["cnn.loss_decreases"]
     assert "over 20 Adam steps" in losses["srnet.loss_decreases"]
@@ -49,6 +49,17 @@ def test_a_wrong_pixel_shuffle_fails_on_the_public_inputs(tmp_path: Path) -> Non
     assert by_name["cnn.architecture"].status is Status.PASSED
 
 
+def test_a_wrong_network_fails_the_public_equivalence_check_before_the_deadline(tmp_path: Path) -> None:
+    """A CNN that flattens channels-last has every shape right; only equivalence shows it."""
+    for mutant, name in (("cnn-flatten-order", "cnn.matches_public"), ("srnet-missing-relu", "srnet.matches_public"),
+                         ("cnn-dropout-active", "cnn.matches_public")):  # fmt: skip
+        submission = overlay_fixture(MUTANTS / mutant, tmp_path / mutant)
+        by_name = {t.name: t for t in self_check(submission).tests}
+        assert by_name[name].score < by_name[name].max_score, (mutant, by_name[name].output)
+        part = name.split(".")[0]
+        assert by_name[f"{part}.architecture"].status is Status.PASSED
+
+
 def test_a_notebook_cell_with_a_syntax_error_costs_only_its_part(tmp_path: Path) -> None:
     broken = solution("srnet.py").replace("self.relu = nn.ReLU()", "self.relu = nn.ReLU(")
     report = self_check(write_notebook(colab_notebook(srnet=broken), tmp_path / "broken.ipynb"))
@@ -65,7 +76,7 @@ def test_the_command_prints_the_table_writes_the_reports_and_is_quick(tmp_path: 
                             capture_output=True, text=True, timeout=600)  # fmt: skip
     wall = time.monotonic() - started
     assert result.returncode == 0, result.stderr
-    assert "15 / 15 on the public checks" in result.stdout and "hidden checks" in result.stdout
+    assert "17 / 17 on the public checks" in result.stdout and "hidden checks" in result.stdout
     doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert doc["hidden_checks"] == HIDDEN and not set(HIDDEN) & {t["name"] for t in doc["tests"]}
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from nbformat import v4
 
-from grader.written import (MAX_ANSWER_CHARS, METADATA_KEY, PLACEHOLDER, QUESTIONS, answer_cell, clean,
-                            collect_answers, no_answers)  # fmt: skip
+from grader.report.markdown import render
+from grader.results import Report
+from grader.written import (MAX_ANSWER_CHARS, METADATA_KEY, PLACEHOLDER, QUESTIONS, answer_cell, collect_answers,
+                            no_answers)  # fmt: skip
 from tests.notebooks import write_notebook
 
 
@@ -44,7 +46,7 @@ def test_an_answer_written_after_the_placeholder_keeps_only_the_answer(tmp_path:
     assert answers[0].text == "The clusters tighten."
 
 
-def test_hostile_answers_are_cleaned_and_bounded(tmp_path: Path) -> None:
+def test_hostile_answers_are_bounded_and_escaped_in_the_markdown_report(tmp_path: Path) -> None:
     huge = "\x1b[2J\x00" + "a" * (MAX_ANSWER_CHARS * 20)
     doc = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "markdown", "metadata": {METADATA_KEY: {"answer": "cnn.tsne_evolution"}}, "source": [huge]},
@@ -57,10 +59,11 @@ def test_hostile_answers_are_cleaned_and_bounded(tmp_path: Path) -> None:
     answers = collect_answers(path)
     text = answers[0].text
     assert len(text) < MAX_ANSWER_CHARS + 50 and text.endswith(f"[... cut at {MAX_ANSWER_CHARS} characters]")
-    assert "\x1b" not in text and "\x00" not in text and "\ufffd" in text
-    text.encode("utf-8")  # no lone surrogate left
+    assert text.startswith("\x1b[2J\x00") and "\ufffd" in text  # kept as data, lone surrogate replaced
+    text.encode("utf-8")
     assert [a.state for a in answers[1:]] == ["missing"] * 3
-    assert clean("tab\tand\nnewline\r") == "tab\tand\nnewline"
+    markdown = render(Report("s", "0", "cpu", (), written_answers=answers))
+    assert "\\x1b[2J\\x00" in markdown and "\x1b" not in markdown and "\x00" not in markdown
 
 
 def test_an_unreadable_notebook_has_every_answer_missing_with_the_reason(tmp_path: Path) -> None:

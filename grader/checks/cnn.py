@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.compare import allclose, describe_text, gradients_close, tensor_shape
+from grader.checks.compare import allclose, gradients_close
 from grader.checks.registry import check, linear_credit, scored
+from grader.observations import Seen
+from grader.observations.cnn import CnnBuild, CnnEquivalence, CnnPublicEquivalence, CnnShapes, CnnTraining, ModeOutputs
 from grader.oracle import CNN_PARAMETERS, CNN_SHAPES, EMBEDDING_SIZE
-from grader.parts.cnn import CnnPlan
+from grader.parts.cnn import CnnPlan, Expected
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.runner import PartRun
 
 
 @check("cnn.imports", probe="import")
-def imports(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+def imports(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
     return scored(spec, 1.0, f"{plan.job.module} imports and defines CNN")
 
 
 @check("cnn.architecture", probe="build")
-def architecture(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    values = run.probe("build").values
-    if not values["is_module"]:
+def architecture(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    build = seen.of(CnnBuild)
+    if not build.is_module:
         return scored(spec, 0.0, "CNN() is not a torch.nn.Module")
-    observed = {name: tuple(shape) for name, shape in values["state_dict"].items()}
+    observed = build.state_dict
     expected = dict(CNN_SHAPES)
     problems = []
     missing = [n for n in expected if n not in observed]
@@ -31,12 +32,12 @@ def architecture(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
     if missing:
         problems.append(f"missing parameters {', '.join(missing)}")
     if unexpected:
-        problems.append(f"unexpected parameters {', '.join(unexpected)}")
+        problems.append(f"unexpected parameters {', '.join(unexpected[:10])}")
     for name in expected.keys() & observed.keys():
         if observed[name] != expected[name]:
             problems.append(f"{name} has shape {observed[name]}, expected {expected[name]}")
-    if values["n_params"] != CNN_PARAMETERS:
-        problems.append(f"{values['n_params']:,} parameters, expected {CNN_PARAMETERS:,}")
+    if build.n_params != CNN_PARAMETERS:
+        problems.append(f"{build.n_params:,} parameters, expected {CNN_PARAMETERS:,}")
     if not problems:
         return scored(spec, 1.0, f"{CNN_PARAMETERS:,} parameters with the contract's names and shapes")
     same_shapes = sorted(observed.values()) == sorted(expected.values())
@@ -46,78 +47,97 @@ def architecture(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
 
 
 @check("cnn.output_shape", probe="shapes", batch_sizes=list)
-def output_shape(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    outputs = run.probe("shapes").values["outputs"]
+def output_shape(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    outputs = seen.of(CnnShapes).outputs
+    if len(outputs) != len(plan.batch_sizes):
+        raise ValueError(f"{len(outputs)} outputs reported for {len(plan.batch_sizes)} inputs")
     good, lines = 0, []
-    for batch in plan.batch_sizes:
-        desc = outputs[str(batch)]
+    for batch, desc in zip(plan.batch_sizes, outputs):
         want = ((batch, 10), (batch, EMBEDDING_SIZE))
-        items = desc.get("items", []) if desc.get("type") in ("tuple", "list") else []
-        got = tuple(tensor_shape(item) for item in items)
-        floats = all(item.get("dtype") == "float32" for item in items)
-        ok_items = sum(1 for g, w in zip(got, want) if g == w) if len(items) == 2 and floats else 0
+        items = desc.items if desc.kind in ("tuple", "list") else ()
+        got = tuple(item.tensor_shape for item in items)
+        floats = all(item.dtype == "float32" for item in items)
+        ok_items = sum(1 for g, w in zip(got, want) if g == w) if desc.length == 2 and floats else 0
         good += ok_items
         if ok_items < 2:
             lines.append(
                 f"input ({batch}, 1, 28, 28): expected (logits {want[0]}, embedding {want[1]}) "
-                f"float32, got {describe_text(desc)}"
+                f"float32, got {desc.text()}"
             )
     fraction = good / (2 * len(plan.batch_sizes))
     return scored(spec, fraction, "\n".join(lines) or "(logits, embedding) shapes right for batch sizes "
                   + ", ".join(map(str, plan.batch_sizes)))
 
 
+@check("cnn.matches_public", probe="public", rtol=float, atol=float)
+def matches_public(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    """The equivalence check on fixed public weights and inputs: what `check` can show."""
+    return _equivalence(seen.of(CnnPublicEquivalence), plan.public, spec, "fixed public weights")
+
+
 @check("cnn.matches_reference", probe="reference", rtol=float, atol=float)
-def matches_reference(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    """A third each: the logits, the embedding, and the parameter gradients backpropagated
-    from the logits (a detached or no_grad backbone computes the right values but cannot learn)."""
-    probe = run.probe("reference")
+def matches_reference(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    return _equivalence(seen.of(CnnEquivalence), plan.reference, spec, "the grader's weights")
+
+
+def _equivalence(seen: CnnEquivalence, expected: Expected, spec: CheckSpec, weights: str) -> CheckResult:
+    """A third each: the outputs in eval mode, in train mode (the mode training uses: dropout
+    or batch statistics change it), and the parameter gradients in train mode (a detached or
+    no_grad backbone computes the right values but cannot learn)."""
     rtol, atol = spec.param("rtol"), spec.param("atol")
-    lines = [f"reference weights loaded {probe.values['loaded']}; input {plan.reference_input_shape}"]
+    lines = [f"{weights} loaded {seen.loaded}; input {expected.input_shape}"]
     credit = 0.0
-    for key, name, expected in (("out0", "logits", plan.expected_logits),
-                                ("out1", "embedding", plan.expected_embedding)):
-        if key not in probe.arrays:
-            lines.append(f"{name}: not returned (forward gave {describe_text(probe.values['output'])})")
-            continue
-        ok, detail = allclose(probe.arrays[key], expected, rtol, atol)
+    for mode, outputs in (("eval", seen.eval), ("train", seen.train)):
+        ok, detail = _outputs_match(outputs, expected, rtol, atol)
         credit += 1 / 3 if ok else 0.0
-        lines.append(f"{name}: {'matches' if ok else 'differs from'} the reference, {detail}")
-    grads = {k.removeprefix("grad_"): v for k, v in probe.arrays.items() if k.startswith("grad_")}
-    problem = str(probe.values.get("gradient_problem", ""))
-    ok, detail = (False, problem) if problem else gradients_close(grads, plan.expected_grads, rtol, atol)
+        lines.append(f"{mode} mode: {detail}")
+    problem = seen.gradient_problem
+    ok, detail = (False, problem) if problem else gradients_close(seen.grads, expected.grads, rtol, atol)
     credit += 1 / 3 if ok else 0.0
-    lines.append(f"gradients from the logits: {'match' if ok else 'differ from'} the reference ({detail})")
+    lines.append(f"gradients from the logits (train mode): {'match' if ok else 'differ from'} the reference ({detail})")
     return scored(spec, credit, "\n".join(lines))
 
 
+def _outputs_match(seen: ModeOutputs, expected: Expected, rtol: float, atol: float) -> tuple[bool, str]:
+    parts, all_ok = [], True
+    for name, observed, want in (("logits", seen.logits, expected.logits),
+                                 ("embedding", seen.embedding, expected.embedding)):  # fmt: skip
+        if observed is None:
+            all_ok = False
+            parts.append(f"{name} not returned (forward gave {seen.output.text()})")
+            continue
+        ok, detail = allclose(observed, want, rtol, atol)
+        all_ok &= ok
+        parts.append(f"{name} {'match' if ok else 'differ from'} the reference, {detail}")
+    return all_ok, "; ".join(parts)
+
+
 @check("cnn.accuracy", probe="train", steps=int, batch_size=int, lr=float, threshold=float, floor=float)
-def accuracy(run: PartRun, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    probe = run.probe("train")
-    logits = probe.arrays["logits"]
+def accuracy(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
+    training = seen.of(CnnTraining)
+    logits = training.logits
     expected_shape = (len(plan.test_labels), 10)
     if logits.shape != expected_shape or logits.dtype.kind != "f":
         return scored(spec, 0.0, f"test logits have shape {logits.shape} {logits.dtype}, expected {expected_shape}")
     value = float(np.mean(np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1) == plan.test_labels))
     if not np.all(np.isfinite(logits)):
         value = 0.0
-    losses = [float(x) if isinstance(x, (int, float)) else float("nan") for x in probe.values["losses"]]
     fraction = linear_credit(value, spec.param("floor"), spec.param("threshold"))
     return scored(
         spec,
         fraction,
         f"test accuracy {value:.1%} on {len(plan.test_labels):,} held-out digits ({plan.data_source}) "
         f"after {plan.steps} AdamW steps; threshold {spec.param('threshold'):.1%}, floor "
-        f"{spec.param('floor'):.1%}; loss {_loss_text(losses)}",
+        f"{spec.param('floor'):.1%}; loss {_loss_text(training.losses)}",
         value,
     )
 
 
-def _loss_text(losses: list[float]) -> str:
+def _loss_text(losses: tuple[float, ...]) -> str:
     if not losses:
         return "not reported"
     tail = losses[-10:]
     return f"{losses[0]:.3f} -> {sum(tail) / len(tail):.3f}"
 
 
-CHECKS = (imports, architecture, output_shape, matches_reference, accuracy)
+CHECKS = (imports, architecture, output_shape, matches_public, matches_reference, accuracy)

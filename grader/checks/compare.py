@@ -7,29 +7,6 @@ from typing import Any, Mapping
 import numpy as np
 
 
-def describe_text(desc: Any) -> str:
-    """Render the child's description of a value, e.g. `tensor (2, 10) float32`."""
-    if not isinstance(desc, Mapping):
-        return "nothing readable"
-    kind = desc.get("type")
-    if kind == "tensor":
-        shape = tuple(desc.get("shape", ()))
-        extra = "" if desc.get("exact_tensor", True) else f" (subclass {desc.get('class')})"
-        device = "" if desc.get("device") in (None, "cpu") else f" on {desc.get('device')}"
-        return f"tensor {shape} {desc.get('dtype')}{device}{extra}"
-    if kind in ("tuple", "list"):
-        items = ", ".join(describe_text(item) for item in desc.get("items", []))
-        return f"{kind} of {desc.get('length')} [{items}]"
-    return f"a {kind}"
-
-
-def tensor_shape(desc: Any) -> tuple[int, ...] | None:
-    """The shape of a described plain tensor, or None if it is something else."""
-    if isinstance(desc, Mapping) and desc.get("type") == "tensor":
-        return tuple(int(s) for s in desc.get("shape", ()))
-    return None
-
-
 def allclose(observed: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> tuple[bool, str]:
     """Same shape, finite, and |obs - exp| <= atol + rtol * |exp| everywhere."""
     if observed.shape != expected.shape:

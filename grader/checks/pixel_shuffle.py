@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks.compare import identical
 from grader.checks.registry import check, scored
+from grader.observations import Seen
+from grader.observations.pixel_shuffle import Retrained, ShuffleForward, ShuffleGradients, ShuffleModule
 from grader.parts.pixel_shuffle import ShufflePlan
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.protocol import MalformedOutput, ProbeResult, ProbeStatus
-from grader.sandbox.runner import PartRun
+from grader.sandbox.protocol import MalformedOutput
 
 MAX_LINES = 6
 
 
 @check("pixel_shuffle.imports", probe="import")
-def imports(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+def imports(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
     return scored(spec, 1.0, f"{plan.job.module} imports and defines pixel_shuffle and PixelShuffle")
 
 
 @check("pixel_shuffle.uses_einops")
-def uses_einops(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+def uses_einops(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
     scan = plan.scan
     if scan.syntax_error:
         return scored(spec, 0.0, f"{plan.job.module} does not parse: {scan.syntax_error}")
@@ -29,36 +32,25 @@ def uses_einops(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult
 
 
 @check("pixel_shuffle.matches_torch", probe="forward", factors=list, channels=list, dims=list, dtypes=list)
-def matches_torch(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
-    return _compare_cases(run, plan, spec, "forward", "out", plan.expected_outputs, "output")
+def matches_torch(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+    return _compare_cases(seen.of(ShuffleForward), plan, spec, plan.expected_outputs, "output")
 
 
 @check("pixel_shuffle.gradients", probe="gradients")
-def gradients(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
-    return _compare_cases(run, plan, spec, "gradients", "grad", plan.expected_grads, "input gradient")
+def gradients(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+    return _compare_cases(seen.of(ShuffleGradients), plan, spec, plan.expected_grads, "input gradient")
 
 
-def case_outcomes(probe: ProbeResult) -> list[dict]:
-    """A step's per-input outcomes; the child may have been replaced by forged output, so a
-    missing list reads as no outcomes and an entry that is no object as a malformed one."""
-    results = probe.values.get("cases")
-    if not isinstance(results, list):
-        return []
-    return [entry if isinstance(entry, dict) else {"error": "a malformed result"} for entry in results]
-
-
-def _compare_cases(run: PartRun, plan: ShufflePlan, spec: CheckSpec, probe_name: str, prefix: str,
-                   expected: tuple, what: str) -> CheckResult:  # fmt: skip
-    probe = run.probe(probe_name)
-    results = case_outcomes(probe)
-    if len(results) != len(plan.cases):
-        raise MalformedOutput(f"{len(results)} results reported for {len(plan.cases)} inputs")
+def _compare_cases(seen: ShuffleForward, plan: ShufflePlan, spec: CheckSpec, expected: tuple[np.ndarray, ...],
+                   what: str) -> CheckResult:  # fmt: skip
+    if len(seen.cases) != len(plan.cases):
+        raise MalformedOutput(f"{len(seen.cases)} results reported for {len(plan.cases)} inputs")
     good, lines = 0, []
-    for index, (case, want, outcome) in enumerate(zip(plan.cases, expected, results)):
-        if not outcome.get("ok"):
-            lines.append(f"input {case.label()}: raised {str(outcome.get('error', '')).splitlines()[0]}")
+    for case, want, outcome in zip(plan.cases, expected, seen.cases):
+        if not outcome.ok or outcome.value is None:
+            lines.append(f"input {case.label()}: raised {(outcome.error or 'an error').splitlines()[0]}")
             continue
-        ok, detail = identical(probe.arrays[f"{prefix}{index}"], want)
+        ok, detail = identical(outcome.value, want)
         good += ok
         if not ok:
             lines.append(f"input {case.label()}: {what} {detail}")
@@ -71,39 +63,38 @@ def _compare_cases(run: PartRun, plan: ShufflePlan, spec: CheckSpec, probe_name:
 
 
 @check("pixel_shuffle.module", probe="module", factors=list)
-def module(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
-    probe = run.probe("module")
+def module(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+    observed = seen.of(ShuffleModule)
+    if [m.factor for m in observed.modules] != list(plan.module_factors):
+        raise MalformedOutput("the module results do not follow the job's factors")
     good, lines = 0.0, []
-    for entry, factor in zip(probe.values["modules"], plan.module_factors):
+    for entry in observed.modules:
         problems = []
-        if not entry["is_module"]:
+        if not entry.is_module:
             problems.append("is not a torch.nn.Module")
-        if entry["state_entries"] not in (0, -1):
-            problems.append(f"has {entry['state_entries']} parameters or buffers (nn.PixelShuffle has none)")
-        for key, where in (("direct", "called directly"), ("sequential", "inside nn.Sequential")):
-            ok, detail = identical(probe.arrays[f"{key}{factor}"], plan.expected_module[factor])
+        if entry.state_entries not in (0, -1):
+            problems.append(f"has {entry.state_entries} parameters or buffers (nn.PixelShuffle has none)")
+        for value, where in ((entry.direct, "called directly"), (entry.sequential, "inside nn.Sequential")):
+            ok, detail = (False, "no output") if value is None else identical(value, plan.expected_module[entry.factor])
             if not ok:
                 problems.append(f"{where}: {detail}")
         good += not problems
         if problems:
-            lines.append(f"PixelShuffle({factor}): " + "; ".join(problems))
+            lines.append(f"PixelShuffle({entry.factor}): " + "; ".join(problems))
     fraction = good / len(plan.module_factors)
     return scored(spec, fraction, "\n".join(lines) or "a drop-in for nn.PixelShuffle")
 
 
 @check("pixel_shuffle.no_torch_pixel_shuffle", probe="import")
-def no_torch_pixel_shuffle(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+def no_torch_pixel_shuffle(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
     scan = plan.scan
     lines = [f"names torch's pixel shuffle at {ref}" for ref in scan.torch_references]
     lines += [f"looks names up dynamically at {ref}" for ref in scan.dynamic_access]
-    forward = run.probe("forward")
-    if not (forward.ok and any(case.get("ok") for case in case_outcomes(forward))):
+    forward = seen.get(ShuffleForward)
+    if forward is None or not any(case.ok for case in forward.cases):
         return scored(spec, 0.0, "nothing to judge: pixel_shuffle did not run on any input")
-    calls = 0
-    for name in ("forward", "gradients", "module"):
-        probe = run.probe(name)
-        if probe.status is ProbeStatus.OK:
-            calls = max(calls, int(probe.values.get("torch_calls", 0)))
+    observed = (forward, seen.get(ShuffleGradients), seen.get(ShuffleModule))
+    calls = max(o.torch_calls for o in observed if o is not None)
     if calls:
         lines.append(f"called torch's own pixel shuffle at run time ({calls} time(s))")
     if lines:
@@ -113,14 +104,14 @@ def no_torch_pixel_shuffle(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> 
 
 @check("pixel_shuffle.retrain_identical", probe="retrain", factor=int, steps=int, batch_size=int, lr=float,
        patch=int, bank_size=int)  # fmt: skip
-def retrain_identical(run: PartRun, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
-    probe = run.probe("retrain")
+def retrain_identical(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+    weights = seen.of(Retrained).weights
     lines = []
     for name, want in plan.expected_weights.items():
-        if name not in probe.arrays:
+        if name not in weights:
             lines.append(f"{name[2:]}: not returned")
             continue
-        ok, detail = identical(probe.arrays[name], want)
+        ok, detail = identical(weights[name], want)
         if not ok:
             lines.append(f"{name[2:]}: {detail}")
     head = f"the grader's ESPCN net retrained {plan.retrain_steps} steps with PixelShuffle vs nn.PixelShuffle"

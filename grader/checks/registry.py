@@ -1,10 +1,11 @@
 """The `@check` decorator and the one place where check functions are called.
 
-A check is a pure function `(run, plan, spec) -> CheckResult`: what the child
-observed, what the parent expects, and the rubric's settings go in; a
-result comes out. `evaluate` turns a probe that failed, timed out or
-produced malformed data into the right result, so the check functions only
-handle the case where there is something to compare.
+A check is a pure function `(seen, plan, spec) -> CheckResult`: what the
+child observed (typed observations, `grader.observations.Seen`), what the
+parent expects, and the rubric's settings go in; a result comes out.
+`evaluate` turns a probe that failed, timed out or produced malformed data
+into the right result, so the check functions only handle the case where
+there is something to compare.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from grader.observations import ProbeFailed, Seen
 from grader.results import CheckResult, Status
 from grader.rubric import CheckSpec
 from grader.sandbox.protocol import MalformedOutput, ProbeStatus
-from grader.sandbox.runner import PartRun
 
-CheckFunction = Callable[[PartRun, Any, CheckSpec], CheckResult]
+CheckFunction = Callable[[Seen, Any, CheckSpec], CheckResult]
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,19 @@ def error_result(spec: CheckSpec, status: Status, output: str) -> CheckResult:
     return CheckResult(spec.name, 0.0, spec.points, status, output)
 
 
-def evaluate(check_: Check, run: PartRun | None, plan: Any, spec: CheckSpec) -> CheckResult:
+def evaluate(check_: Check, seen: Seen, plan: Any, spec: CheckSpec) -> CheckResult:
     """Run one check; whatever happens, return a result (never raise)."""
-    if check_.probe is not None and run is not None:
-        probe = run.probe(check_.probe)
+    if check_.probe is not None:
+        probe = seen.run.probe(check_.probe)
         if probe.status is ProbeStatus.TIMEOUT:
             return error_result(spec, Status.TIMEOUT, probe.message)
         if probe.status is not ProbeStatus.OK:
             return error_result(spec, Status.ERROR, probe.message or "the step failed")
     try:
-        return check_.function(run, plan, spec)  # type: ignore[arg-type]
+        return check_.function(seen, plan, spec)
+    except ProbeFailed as exc:  # a step the check also reads did not finish
+        status = Status.TIMEOUT if exc.result.status is ProbeStatus.TIMEOUT else Status.ERROR
+        return error_result(spec, status, str(exc))
     except (MalformedOutput, KeyError, TypeError, ValueError) as exc:
         return error_result(spec, Status.FAILED, f"unusable output from the submission: {exc}")
     except Exception as exc:  # noqa: BLE001 - a grader bug must not cost other checks

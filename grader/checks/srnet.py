@@ -4,31 +4,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.compare import allclose, describe_text, gradients_close, tensor_shape
+from grader.checks.compare import allclose, gradients_close
 from grader.checks.registry import check, linear_credit, scored
 from grader.data.superres import psnr
+from grader.observations import Seen
+from grader.observations.srnet import (
+    FactorEquivalence,
+    SrnetBuild,
+    SrnetEquivalence,
+    SrnetPublicEquivalence,
+    SrnetShapes,
+    SrnetTraining,
+)
 from grader.oracle import srnet_shapes
-from grader.parts.srnet import SrnetPlan
+from grader.parts.srnet import Expected, SrnetPlan
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.runner import PartRun
 
 
 @check("srnet.imports", probe="import")
-def imports(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+def imports(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
     return scored(spec, 1.0, f"{plan.job.module} imports and defines SuperResolutionNet")
 
 
 @check("srnet.architecture", probe="build", factors=list)
-def architecture(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    nets = run.probe("build").values["nets"]
+def architecture(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    nets = {net.factor: net for net in seen.of(SrnetBuild).nets}
     good, lines = 0.0, []
     for factor in plan.factors:
-        net = nets[str(factor)]
-        if not net["is_module"]:
+        net = nets[factor]
+        if not net.is_module:
             lines.append(f"r={factor}: SuperResolutionNet({factor}) is not a torch.nn.Module")
             continue
-        observed = {name: tuple(shape) for name, shape in net["state_dict"].items()}
+        observed = net.state_dict
         expected = srnet_shapes(factor)
         problems = [
             f"{name} {observed.get(name, 'missing')} instead of {shape}"
@@ -36,9 +44,9 @@ def architecture(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
             if observed.get(name) != shape
         ]
         problems += [f"unexpected {name}" for name in observed if name not in expected]
-        if net["pixel_shuffle"] is None:
+        if net.pixel_shuffle is None:
             problems.append("no pixel_shuffle submodule")
-        elif net.get("calls_pixel_shuffle") is False:
+        elif net.calls_pixel_shuffle is False:
             problems.append("forward never calls the pixel_shuffle submodule, so your own PixelShuffle "
                             "cannot be plugged in there")
         good += 1.0 if not problems else 0.0
@@ -50,36 +58,54 @@ def architecture(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
 
 
 @check("srnet.output_shape", probe="shapes", factors=list, sizes=list)
-def output_shape(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    outputs = run.probe("shapes").values["outputs"]
+def output_shape(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    outputs = seen.of(SrnetShapes).outputs
+    if len(outputs) != len(plan.shape_cases):
+        raise ValueError(f"{len(outputs)} outputs reported for {len(plan.shape_cases)} inputs")
     good, lines = 0, []
     for case, desc in zip(plan.shape_cases, outputs):
-        ok = tensor_shape(desc) == case.expected and desc.get("dtype") == "float32"
+        ok = desc.tensor_shape == case.expected and desc.dtype == "float32"
         good += ok
         if not ok:
-            lines.append(f"input {case.shape}, r={case.factor}: expected {case.expected} float32, got {describe_text(desc)}")
+            lines.append(f"input {case.shape}, r={case.factor}: expected {case.expected} float32, got {desc.text()}")
     fraction = good / len(plan.shape_cases)
     return scored(spec, fraction, "\n".join(lines) or f"all {len(plan.shape_cases)} shapes right")
 
 
+@check("srnet.matches_public", probe="public", factors=list, rtol=float, atol=float)
+def matches_public(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    """The equivalence check on fixed public weights and inputs: what `check` can show."""
+    return _equivalence(seen.of(SrnetPublicEquivalence).factors, plan.public, spec, "fixed public weights")
+
+
 @check("srnet.matches_reference", probe="reference", factors=list, rtol=float, atol=float)
-def matches_reference(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    """Per factor, half for the output and half for the parameter gradients."""
-    probe = run.probe("reference")
+def matches_reference(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    return _equivalence(seen.of(SrnetEquivalence).factors, plan.reference, spec, "the grader's weights")
+
+
+def _equivalence(seen: tuple[FactorEquivalence, ...], expected: tuple[Expected, ...], spec: CheckSpec,
+                 weights: str) -> CheckResult:  # fmt: skip
+    """Per factor, a third each: the output in eval mode, in train mode (the mode training
+    uses), and the parameter gradients in train mode."""
     rtol, atol = spec.param("rtol"), spec.param("atol")
+    by_factor = {item.factor: item for item in seen}
     good, lines = 0, []
-    for factor, expected in plan.expected_outputs.items():
-        ok, detail = allclose(probe.arrays[f"out{factor}"], expected, rtol, atol)
-        prefix = f"grad{factor}_"
-        grads = {k.removeprefix(prefix): v for k, v in probe.arrays.items() if k.startswith(prefix)}
-        problem = str(probe.values.get("gradient_problems", {}).get(str(factor), ""))
-        grads_ok, grads_detail = (False, problem) if problem else gradients_close(
-            grads, plan.expected_grads[factor], rtol, atol)  # fmt: skip
-        good += ok + grads_ok
-        loaded = probe.values["loaded"][str(factor)]
-        lines.append(f"r={factor}: output {'matches' if ok else 'differs from'} the reference ({detail}); "
-                     f"gradients {'match' if grads_ok else 'differ'} ({grads_detail}); weights loaded {loaded}")  # fmt: skip
-    return scored(spec, good / (2 * len(plan.expected_outputs)), "\n".join(lines))
+    for want in expected:
+        got = by_factor.get(want.factor)
+        if got is None:
+            raise ValueError(f"no result reported for r={want.factor}")
+        verdicts = []
+        for mode, array, desc in (("eval", got.eval, got.eval_output), ("train", got.train, got.train_output)):
+            ok, detail = (False, f"forward gave {desc.text()}") if array is None else allclose(
+                array, want.output, rtol, atol)  # fmt: skip
+            good += ok
+            verdicts.append(f"{mode} mode output {'matches' if ok else 'differs from'} the reference ({detail})")
+        ok, detail = (False, got.gradient_problem) if got.gradient_problem else gradients_close(
+            got.grads, want.grads, rtol, atol)  # fmt: skip
+        good += ok
+        verdicts.append(f"gradients {'match' if ok else 'differ'} ({detail})")
+        lines.append(f"r={want.factor}, {weights} loaded {got.loaded}, input {want.input_shape}: " + "; ".join(verdicts))
+    return scored(spec, good / (3 * len(expected)), "\n".join(lines))
 
 
 @check(
@@ -87,11 +113,12 @@ def matches_reference(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckRe
     factor=int, steps=int, batch_size=int, lr=float, patch=int, bank_size=int, min_std=float,
     max_side=int, threshold=float, floor=float,
 )  # fmt: skip
-def psnr_gain(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    probe = run.probe("train")
+def psnr_gain(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
+    outputs = seen.of(SrnetTraining).outputs
+    if len(outputs) != len(plan.tests):
+        raise ValueError(f"{len(outputs)} images returned for {len(plan.tests)} test photos")
     gains, lines = [], []
-    for index, test in enumerate(plan.tests):
-        output = probe.arrays[f"sr{index}"]
+    for test, output in zip(plan.tests, outputs):
         if output.shape != (1, 1, *test.high.shape) or output.dtype.kind != "f":
             return scored(spec, 0.0, f"{test.name}: output {output.shape} {output.dtype}, expected {(1, 1, *test.high.shape)}")
         sr = np.clip(np.nan_to_num(output[0, 0].astype(np.float64), nan=0.0), 0.0, 1.0)
@@ -107,4 +134,4 @@ def psnr_gain(run: PartRun, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
     return scored(spec, fraction, "\n".join([head, *lines]), gain)
 
 
-CHECKS = (imports, architecture, output_shape, matches_reference, psnr_gain)
+CHECKS = (imports, architecture, output_shape, matches_public, matches_reference, psnr_gain)

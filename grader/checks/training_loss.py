@@ -11,19 +11,21 @@ import math
 from typing import Any, Sequence
 
 from grader.checks.registry import check, linear_credit, scored
+from grader.observations import Seen
+from grader.observations.cnn import CnnTraining
+from grader.observations.srnet import SrnetTraining
 from grader.results import CheckResult
 from grader.rubric import CheckSpec
-from grader.sandbox.runner import PartRun
 
 
 @check("cnn.loss_decreases", probe="train", window=int, min_drop=float)
-def cnn_loss_decreases(run: PartRun, plan: Any, spec: CheckSpec) -> CheckResult:
-    return _judge(run.probe("train").values["losses"], spec, "cross-entropy loss", "AdamW")
+def cnn_loss_decreases(seen: Seen, plan: Any, spec: CheckSpec) -> CheckResult:
+    return _judge(seen.of(CnnTraining).losses, spec, "cross-entropy loss", "AdamW")
 
 
 @check("srnet.loss_decreases", probe="train", window=int, min_drop=float)
-def srnet_loss_decreases(run: PartRun, plan: Any, spec: CheckSpec) -> CheckResult:
-    return _judge(run.probe("train").values["losses"], spec, "MSE loss", "Adam")
+def srnet_loss_decreases(seen: Seen, plan: Any, spec: CheckSpec) -> CheckResult:
+    return _judge(seen.of(SrnetTraining).losses, spec, "MSE loss", "Adam")
 
 
 def relative_drop(losses: Sequence[float], window: int) -> float:
@@ -42,9 +44,8 @@ def relative_drop(losses: Sequence[float], window: int) -> float:
     return 1.0 - last / first
 
 
-def _judge(raw: Any, spec: CheckSpec, what: str, optimizer: str) -> CheckResult:
-    # The child spells non-finite losses as strings ("nan", "inf"); any of them fails the check.
-    losses = [float(x) if isinstance(x, (int, float, str)) else math.nan for x in raw]
+def _judge(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: str) -> CheckResult:
+    losses = list(raw)
     window, needed = int(spec.param("window")), float(spec.param("min_drop"))
     drop = relative_drop(losses, window)
     if not math.isfinite(drop):

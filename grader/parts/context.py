@@ -29,19 +29,23 @@ class PlanContext:
         """Whether `probe` will run, so that a planner can skip what only it needs."""
         return self.probes is None or probe in self.probes
 
-    def seed_for(self, label: str) -> int:
+    def seed_for(self, label: str, public: bool = False) -> int:
         """A seed for one use, derived from the rubric seed: other seeds, other inputs.
+
+        `public` derives it from the self-check's public seed instead, for the
+        visible checks whose inputs are the same in `grade` and `check`.
 
         >>> from grader.rubric import load_rubric
         >>> ctx = PlanContext(load_rubric(), "cpu", 1, DataCache())
         >>> ctx.seed_for("a") != ctx.seed_for("b")
         True
         """
-        sequence = np.random.SeedSequence([self.seed, zlib.crc32(label.encode("utf-8"))])
+        root = self.rubric.selfcheck.seed if public else self.seed
+        sequence = np.random.SeedSequence([root, zlib.crc32(label.encode("utf-8"))])
         return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
-    def rng(self, label: str) -> np.random.Generator:
-        return np.random.default_rng(self.seed_for(label))
+    def rng(self, label: str, public: bool = False) -> np.random.Generator:
+        return np.random.default_rng(self.seed_for(label, public))
 
     def job(self, part: str, module: str, probes: tuple[str, ...], config: dict[str, Any]) -> Job:
         """The child's work order, with this grade's device, threads and limits."""

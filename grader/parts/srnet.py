@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import product
 
@@ -19,7 +18,7 @@ from grader.training import epoch_order
 PART = "srnet"
 MODULE = "srnet.py"
 NAMES = ("SuperResolutionNet",)
-PROBES = ("import", "build", "shapes", "reference", "train")
+PROBES = ("import", "build", "shapes", "public", "reference", "train")
 REFERENCE_SHAPE = (2, 1, 12, 10)
 
 
@@ -27,7 +26,9 @@ def input_readers(key: str) -> tuple[str, ...]:
     """The probes that read input `key`: the child receives it when the first of them starts."""
     if key.startswith("shape_x"):
         return ("shapes",)
-    if re.fullmatch(r"(w\d+_.+|ref_[xg]\d+)", key):
+    if key.startswith("pub_"):
+        return ("public",)
+    if key.startswith("ref_"):
         return ("reference",)
     if key in ("train_low", "train_high", "order") or key.startswith("test_low"):
         return ("train",)
@@ -46,13 +47,23 @@ class ShapeCase:
 
 
 @dataclass(frozen=True)
+class Expected:
+    """The reference's answers on one equivalence input at one factor."""
+
+    factor: int
+    input_shape: tuple[int, ...]
+    output: np.ndarray
+    grads: dict[str, np.ndarray]  # of every parameter, backpropagating the upstream gradient from the output
+
+
+@dataclass(frozen=True)
 class SrnetPlan:
     job: Job
     inputs: dict[str, np.ndarray]
     factors: tuple[int, ...]
     shape_cases: tuple[ShapeCase, ...]
-    expected_outputs: dict[int, np.ndarray]
-    expected_grads: dict[int, dict[str, np.ndarray]]  # per factor, backpropagating ref_g{r} from the output
+    public: tuple[Expected, ...]  # fixed public weights and inputs (the visible check)
+    reference: tuple[Expected, ...]  # weights and inputs from the grading seed (the hidden check)
     tests: tuple[TestImage, ...]
     factor: int
     steps: int
@@ -74,18 +85,10 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
     for index, case in enumerate(cases):
         inputs[f"shape_x{index}"] = rng.random(case.shape, dtype=np.float32)
 
-    expected, expected_grads = {}, {}
-    for factor in (int(r) for r in ref_spec.param("factors")):
-        weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.weights{factor}"))
-        x = rng.random(REFERENCE_SHAPE, dtype=np.float32)
-        params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}
-        out = srnet_forward(params, torch.from_numpy(x), lambda t: F.pixel_shuffle(t, factor))
-        upstream = ctx.rng(f"srnet.upstream{factor}").standard_normal(tuple(out.shape)).astype(np.float32)
-        out.backward(torch.from_numpy(upstream))
-        expected[factor] = out.detach().numpy()
-        expected_grads[factor] = {name: t.grad.numpy() for name, t in params.items()}
-        inputs.update({f"w{factor}_{name}": value for name, value in weights.items()})
-        inputs.update({f"ref_x{factor}": x, f"ref_g{factor}": upstream})
+    public_factors = [int(r) for r in ctx.rubric.spec("srnet.matches_public").param("factors")]
+    reference_factors = [int(r) for r in ref_spec.param("factors")]
+    public = tuple(_equivalence_inputs(ctx, "pub_", r, True, inputs) for r in public_factors)
+    reference = tuple(_equivalence_inputs(ctx, "ref_", r, False, inputs) for r in reference_factors)
 
     factor = int(train_spec.param("factor"))
     bank = ctx.data.patch_bank(
@@ -110,7 +113,9 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         {
             "factors": [int(r) for r in arch.param("factors")],
             "shape_cases": [{"factor": c.factor} for c in cases],
-            "reference_factors": sorted(expected),
+            "public_factors": public_factors,
+            "reference_factors": reference_factors,
+            "train_mode_seed": ctx.seed_for("srnet.train_mode"),
             "factor": factor,
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("srnet.train"),
@@ -122,10 +127,25 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         inputs=inputs,
         factors=tuple(int(r) for r in arch.param("factors")),
         shape_cases=cases,
-        expected_outputs=expected,
-        expected_grads=expected_grads,
+        public=public,
+        reference=reference,
         tests=tests,
         factor=factor,
         steps=steps,
         data_source=ctx.data.photos.source,
     )
+
+
+def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool,
+                        into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
+    """Weights, an input and an upstream gradient at one factor, added to `into` under
+    `prefix`; the reference's output and parameter gradients."""
+    weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.{prefix}weights{factor}", public))
+    x = ctx.rng(f"srnet.{prefix}inputs{factor}", public).random(REFERENCE_SHAPE, dtype=np.float32)
+    params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}
+    out = srnet_forward(params, torch.from_numpy(x), lambda t: F.pixel_shuffle(t, factor))
+    upstream = ctx.rng(f"srnet.{prefix}upstream{factor}", public).standard_normal(tuple(out.shape)).astype(np.float32)
+    out.backward(torch.from_numpy(upstream))
+    into.update({f"{prefix}w{factor}_{name}": value for name, value in weights.items()})
+    into.update({f"{prefix}x{factor}": x, f"{prefix}g{factor}": upstream})
+    return Expected(factor, tuple(x.shape), out.detach().numpy(), {name: t.grad.numpy() for name, t in params.items()})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch
 
+from grader.observations.cnn import CnnBuild, CnnEquivalence, CnnPublicEquivalence, CnnShapes, CnnTraining, ModeOutputs
+from grader.observations.common import Imported
 from grader.oracle import CNN_SHAPES
 from grader.probes.common import (
     ProbeContext,
-    ProbeOutput,
     describe,
     import_module,
     load_weights,
@@ -20,47 +21,57 @@ from grader.training import predict_classifier, seed_everything, train_classifie
 TSNE_POINTS = 500
 
 
-def imports(ctx: ProbeContext) -> ProbeOutput:
+def imports(ctx: ProbeContext) -> Imported:
     return import_module(ctx, ("CNN",))
 
 
-def build(ctx: ProbeContext) -> ProbeOutput:
+def build(ctx: ProbeContext) -> CnnBuild:
     model = ctx.require("CNN")()
     is_module = isinstance(model, torch.nn.Module)
     shapes = parameter_shapes(model) if is_module else {}
     n_params = sum(p.numel() for p in model.parameters()) if is_module else 0
-    return {"is_module": is_module, "state_dict": shapes, "n_params": int(n_params)}, {}
+    return CnnBuild(is_module, shapes, int(n_params))
 
 
-def shapes(ctx: ProbeContext) -> ProbeOutput:
+def shapes(ctx: ProbeContext) -> CnnShapes:
     model = ctx.require("CNN")().to(ctx.device).eval()
-    outputs = {}
     with torch.no_grad():
-        for batch in ctx.config["batch_sizes"]:
-            outputs[str(batch)] = describe(model(ctx.tensor(f"shape_x{batch}")))
-    return {"outputs": outputs}, {}
+        outputs = tuple(describe(model(ctx.tensor(f"shape_x{batch}"))) for batch in ctx.config["batch_sizes"])
+    return CnnShapes(outputs)
 
 
-def reference(ctx: ProbeContext) -> ProbeOutput:
-    """Outputs and parameter gradients with the grader's weights loaded (eval mode)."""
+def _mode_outputs(output: object) -> ModeOutputs:
+    items = list(output)[:2] if isinstance(output, (tuple, list)) else [output]
+    arrays = [to_array(item) if isinstance(item, torch.Tensor) else None for item in items] + [None, None]
+    return ModeOutputs(describe(output), arrays[0], arrays[1])
+
+
+def _equivalence(ctx: ProbeContext, prefix: str) -> CnnEquivalence:
+    """The grader's weights loaded: forward in eval mode, then in train mode (the mode the
+    accuracy check trains in) with the gradients of the grader's upstream gradient."""
     model = ctx.require("CNN")()
-    weights = {name: ctx.tensor(f"w_{name}").cpu() for name in CNN_SHAPES}
-    how = load_weights(model, weights)
-    model.to(ctx.device).eval()
-    output = model(ctx.tensor("ref_x"))
-    arrays = {}
-    if isinstance(output, (tuple, list)):
-        for index, item in enumerate(list(output)[:2]):
-            if isinstance(item, torch.Tensor):
-                arrays[f"out{index}"] = to_array(item)
-    elif isinstance(output, torch.Tensor):
-        arrays["out0"] = to_array(output)
-    problem, grads = parameter_gradients(model, output, ctx.tensor("ref_g"), list(CNN_SHAPES))
-    arrays.update({f"grad_{name}": grad for name, grad in grads.items()})
-    return {"loaded": how, "output": describe(output), "gradient_problem": problem}, arrays
+    how = load_weights(model, {name: ctx.tensor(f"{prefix}w_{name}").cpu() for name in CNN_SHAPES})
+    model.to(ctx.device)
+    x = ctx.tensor(f"{prefix}x")
+    with torch.no_grad():
+        evaluated = _mode_outputs(model.eval()(x))
+    torch.manual_seed(int(ctx.config["train_mode_seed"]))
+    output = model.train()(x)
+    trained = _mode_outputs(output)
+    problem, grads = parameter_gradients(model, output, ctx.tensor(f"{prefix}g"), list(CNN_SHAPES))
+    return CnnEquivalence(how, evaluated, trained, problem, grads)
 
 
-def train(ctx: ProbeContext) -> ProbeOutput:
+def public(ctx: ProbeContext) -> CnnPublicEquivalence:
+    seen = _equivalence(ctx, "pub_")
+    return CnnPublicEquivalence(seen.loaded, seen.eval, seen.train, seen.gradient_problem, seen.grads)
+
+
+def reference(ctx: ProbeContext) -> CnnEquivalence:
+    return _equivalence(ctx, "ref_")
+
+
+def train(ctx: ProbeContext) -> CnnTraining:
     seed_everything(int(ctx.config["train_seed"]))
     model = ctx.require("CNN")()
     log = train_classifier(
@@ -72,16 +83,14 @@ def train(ctx: ProbeContext) -> ProbeOutput:
         ctx.device,
     )
     logits, embedding = predict_classifier(model, ctx.array("test_images"), ctx.device)
-    arrays = {"logits": logits}
-    if embedding is not None:
-        arrays["embedding"] = embedding[:TSNE_POINTS]
-    return {"losses": list(log.losses)}, arrays
+    return CnnTraining(log.losses, logits, None if embedding is None else embedding[:TSNE_POINTS])
 
 
 PROBES = {
     "import": imports,
     "build": build,
     "shapes": shapes,
+    "public": public,
     "reference": reference,
     "train": train,
 }

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from grader.observations.common import Described, Imported
 from grader.sandbox.limits import exception_hint, rlimits_mb
 from grader.sandbox.protocol import Job
 
@@ -61,11 +62,11 @@ class ProbeContext:
         return getattr(self.module, name)
 
 
-ProbeOutput = tuple[dict[str, Any], dict[str, np.ndarray]]
-Probe = Callable[[ProbeContext], ProbeOutput]
+# What a probe returns: one of the observation dataclasses of `grader.observations`.
+Probe = Callable[[ProbeContext], Any]
 
 
-def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> ProbeOutput:
+def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> Imported:
     """The `import` probe of every part: execute the module, look for the names."""
     path = ctx.scratch / ctx.job.module
     stem = path.stem
@@ -84,7 +85,7 @@ def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> ProbeOutput:
     missing = [name for name, ok in found.items() if not ok]
     if missing:
         raise AttributeError(f"{ctx.job.module} defines no {', '.join(missing)}")
-    return {"found": found}, {}
+    return Imported(found)
 
 
 def describe_exception(exc: BaseException, scratch: Path) -> str:
@@ -109,27 +110,24 @@ def describe_exception(exc: BaseException, scratch: Path) -> str:
     return "\n".join([head, *frames[-5:]])
 
 
-def describe(value: Any, depth: int = 0) -> dict[str, Any]:
-    """A JSON description of what student code returned: type, shape, dtype, device."""
+def describe(value: Any, depth: int = 0) -> Described:
+    """What student code returned: type, shape, dtype, device (two levels of sequences)."""
     if isinstance(value, Tensor):
-        return {
-            "type": "tensor",
-            "exact_tensor": type(value) is Tensor or type(value) is nn.Parameter,
-            "class": type(value).__name__,
-            "shape": [int(s) for s in value.shape],
-            "dtype": str(value.dtype).replace("torch.", ""),
-            "device": value.device.type,
-            "requires_grad": bool(value.requires_grad),
-            "has_grad_fn": value.grad_fn is not None,
-            "contiguous": bool(value.is_contiguous()),
-        }
+        return Described(
+            kind="tensor",
+            shape=tuple(int(s) for s in value.shape),
+            dtype=str(value.dtype).replace("torch.", ""),
+            device=value.device.type,
+            class_name=type(value).__name__,
+            exact_tensor=type(value) is Tensor or type(value) is nn.Parameter,
+            requires_grad=bool(value.requires_grad),
+            has_grad_fn=value.grad_fn is not None,
+            contiguous=bool(value.is_contiguous()),
+        )
     if isinstance(value, (tuple, list)) and depth < 2:
-        return {
-            "type": type(value).__name__,
-            "items": [describe(item, depth + 1) for item in list(value)[:8]],
-            "length": len(value),
-        }
-    return {"type": type(value).__name__}
+        items = tuple(describe(item, depth + 1) for item in list(value)[:8])
+        return Described(kind=type(value).__name__, items=items, length=len(value))
+    return Described(kind=type(value).__name__)
 
 
 def to_array(value: Any) -> np.ndarray:
@@ -140,8 +138,8 @@ def to_array(value: Any) -> np.ndarray:
     return np.array(plain.detach().cpu().resolve_conj().resolve_neg().numpy(), copy=True)
 
 
-def parameter_shapes(model: nn.Module) -> dict[str, list[int]]:
-    return {name: [int(s) for s in t.shape] for name, t in model.state_dict().items()}
+def parameter_shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
+    return {name: tuple(int(s) for s in t.shape) for name, t in model.state_dict().items()}
 
 
 def load_weights(model: nn.Module, weights: Mapping[str, Tensor]) -> str:

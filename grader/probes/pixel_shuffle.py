@@ -14,8 +14,17 @@ import numpy as np
 from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from grader.observations.common import Imported
+from grader.observations.pixel_shuffle import (
+    CaseOutcome,
+    ModuleCase,
+    Retrained,
+    ShuffleForward,
+    ShuffleGradients,
+    ShuffleModule,
+)
 from grader.oracle import layout_view
-from grader.probes.common import ProbeContext, ProbeOutput, describe, describe_exception, import_module, to_array
+from grader.probes.common import ProbeContext, describe, describe_exception, import_module, to_array
 from grader.training import train_harness_srnet
 
 FORBIDDEN_OPS = ("aten.pixel_shuffle", "aten.pixel_unshuffle")
@@ -45,14 +54,13 @@ def tripwire(ctx: ProbeContext) -> Iterator[None]:
         yield
 
 
-def imports(ctx: ProbeContext) -> ProbeOutput:
+def imports(ctx: ProbeContext) -> Imported:
     return import_module(ctx, ("pixel_shuffle", "PixelShuffle"))
 
 
-def _cases(ctx: ProbeContext, with_grad: bool) -> ProbeOutput:
+def _cases(ctx: ProbeContext, with_grad: bool) -> tuple[CaseOutcome, ...]:
     function = ctx.require("pixel_shuffle")
-    results: list[dict[str, Any]] = []
-    arrays: dict[str, np.ndarray] = {}
+    results: list[CaseOutcome] = []
     for index, case in enumerate(ctx.config["cases"]):
         base = ctx.tensor(f"case{index}_x")
         base.requires_grad_(with_grad)
@@ -65,27 +73,30 @@ def _cases(ctx: ProbeContext, with_grad: bool) -> ProbeOutput:
                     out.backward(ctx.tensor(f"case{index}_g"))
             # The array first: an output that is no tensor must give one error entry, not two.
             if with_grad:
-                arrays[f"grad{index}"] = to_array(base.grad) if base.grad is not None else np.zeros(0)
+                value = to_array(base.grad) if base.grad is not None else np.zeros(0)
             else:
-                arrays[f"out{index}"] = to_array(out)
-            results.append({"ok": True, "output": describe(out)})
+                value = to_array(out)
+            results.append(CaseOutcome(ok=True, output=describe(out), value=value))
         except Exception as exc:
-            results.append({"ok": False, "error": describe_exception(exc, ctx.scratch)})
-    return {"cases": results, "torch_calls": len(ctx.notes.get("torch_calls", []))}, arrays
+            results.append(CaseOutcome(ok=False, error=describe_exception(exc, ctx.scratch)))
+    return tuple(results)
 
 
-def forward(ctx: ProbeContext) -> ProbeOutput:
-    return _cases(ctx, with_grad=False)
+def _torch_calls(ctx: ProbeContext) -> int:
+    return len(ctx.notes.get("torch_calls", []))
 
 
-def gradients(ctx: ProbeContext) -> ProbeOutput:
-    return _cases(ctx, with_grad=True)
+def forward(ctx: ProbeContext) -> ShuffleForward:
+    return ShuffleForward(_cases(ctx, with_grad=False), _torch_calls(ctx))
 
 
-def module(ctx: ProbeContext) -> ProbeOutput:
+def gradients(ctx: ProbeContext) -> ShuffleGradients:
+    return ShuffleGradients(_cases(ctx, with_grad=True), _torch_calls(ctx))
+
+
+def module(ctx: ProbeContext) -> ShuffleModule:
     module_class = ctx.require("PixelShuffle")
-    checks: list[dict[str, Any]] = []
-    arrays: dict[str, np.ndarray] = {}
+    cases: list[ModuleCase] = []
     for factor in ctx.config["module_factors"]:
         with tripwire(ctx):
             layer = module_class(factor)
@@ -94,17 +105,15 @@ def module(ctx: ProbeContext) -> ProbeOutput:
             x = ctx.tensor(f"module_x{factor}")
             direct = layer(x)
             inside = nn.Sequential(nn.Identity(), layer)(x) if is_module else direct
-        checks.append({"factor": factor, "is_module": is_module, "state_entries": n_state})
-        arrays[f"direct{factor}"] = to_array(direct)
-        arrays[f"sequential{factor}"] = to_array(inside)
-    return {"modules": checks, "torch_calls": len(ctx.notes.get("torch_calls", []))}, arrays
+        cases.append(ModuleCase(int(factor), is_module, n_state, to_array(direct), to_array(inside)))
+    return ShuffleModule(tuple(cases), _torch_calls(ctx))
 
 
-def retrain(ctx: ProbeContext) -> ProbeOutput:
+def retrain(ctx: ProbeContext) -> Retrained:
     layer = ctx.require("PixelShuffle")(int(ctx.config["retrain_factor"]))
     with tripwire(ctx):
         log, weights = train_harness_srnet(ctx.inputs, ctx.config, ctx.device, layer)
-    return {"losses": list(log.losses)}, weights
+    return Retrained(log.losses, weights)
 
 
 PROBES = {

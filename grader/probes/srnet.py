@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import torch
 
+from grader.observations.common import Imported
+from grader.observations.srnet import (
+    FactorEquivalence,
+    NetBuild,
+    SrnetBuild,
+    SrnetEquivalence,
+    SrnetPublicEquivalence,
+    SrnetShapes,
+    SrnetTraining,
+)
 from grader.oracle import srnet_shapes
 from grader.probes.common import (
     ProbeContext,
-    ProbeOutput,
     describe,
     import_module,
     load_weights,
@@ -18,24 +27,25 @@ from grader.probes.common import (
 from grader.training import seed_everything, train_superres, upscale_images
 
 
-def imports(ctx: ProbeContext) -> ProbeOutput:
+def imports(ctx: ProbeContext) -> Imported:
     return import_module(ctx, ("SuperResolutionNet",))
 
 
-def build(ctx: ProbeContext) -> ProbeOutput:
+def build(ctx: ProbeContext) -> SrnetBuild:
     net_class = ctx.require("SuperResolutionNet")
-    nets = {}
+    nets = []
     for factor in ctx.config["factors"]:
         net = net_class(factor)
         is_module = isinstance(net, torch.nn.Module)
         shuffle = getattr(net, "pixel_shuffle", None)
-        nets[str(factor)] = {
-            "is_module": is_module,
-            "state_dict": parameter_shapes(net) if is_module else {},
-            "pixel_shuffle": type(shuffle).__name__ if shuffle is not None else None,
-            "calls_pixel_shuffle": calls_pixel_shuffle(net) if is_module else None,
-        }
-    return {"nets": nets}, {}
+        nets.append(NetBuild(
+            factor=int(factor),
+            is_module=is_module,
+            state_dict=parameter_shapes(net) if is_module else {},
+            pixel_shuffle=type(shuffle).__name__ if shuffle is not None else None,
+            calls_pixel_shuffle=calls_pixel_shuffle(net) if is_module else None,
+        ))  # fmt: skip
+    return SrnetBuild(tuple(nets))
 
 
 class CallCounter(torch.nn.Module):
@@ -69,34 +79,49 @@ def calls_pixel_shuffle(net: torch.nn.Module) -> bool | None:
     return counter.calls > 0
 
 
-def shapes(ctx: ProbeContext) -> ProbeOutput:
+def shapes(ctx: ProbeContext) -> SrnetShapes:
     net_class = ctx.require("SuperResolutionNet")
     outputs = []
     with torch.no_grad():
         for index, case in enumerate(ctx.config["shape_cases"]):
             net = net_class(case["factor"]).to(ctx.device).eval()
             outputs.append(describe(net(ctx.tensor(f"shape_x{index}"))))
-    return {"outputs": outputs}, {}
+    return SrnetShapes(tuple(outputs))
 
 
-def reference(ctx: ProbeContext) -> ProbeOutput:
-    """Outputs and parameter gradients with the grader's weights loaded (eval mode), per factor."""
+def _equivalence(ctx: ProbeContext, prefix: str, factors: list[int]) -> tuple[FactorEquivalence, ...]:
+    """Per factor, the grader's weights loaded: the output in eval mode, then in train mode
+    (the mode training uses) with the gradients of the grader's upstream gradient."""
     net_class = ctx.require("SuperResolutionNet")
-    loaded, problems, arrays = {}, {}, {}
-    for factor in ctx.config["reference_factors"]:
+    seen = []
+    for factor in factors:
         net = net_class(factor)
         names = list(srnet_shapes(factor))
-        loaded[str(factor)] = load_weights(net, {name: ctx.tensor(f"w{factor}_{name}").cpu() for name in names})
-        net.to(ctx.device).eval()
-        output = net(ctx.tensor(f"ref_x{factor}"))
-        arrays[f"out{factor}"] = to_array(output)
-        problem, grads = parameter_gradients(net, output, ctx.tensor(f"ref_g{factor}"), names)
-        problems[str(factor)] = problem
-        arrays.update({f"grad{factor}_{name}": grad for name, grad in grads.items()})
-    return {"loaded": loaded, "gradient_problems": problems}, arrays
+        loaded = load_weights(net, {name: ctx.tensor(f"{prefix}w{factor}_{name}").cpu() for name in names})
+        net.to(ctx.device)
+        x = ctx.tensor(f"{prefix}x{factor}")
+        with torch.no_grad():
+            evaluated = net.eval()(x)
+        torch.manual_seed(int(ctx.config["train_mode_seed"]))
+        output = net.train()(x)
+        problem, grads = parameter_gradients(net, output, ctx.tensor(f"{prefix}g{factor}"), names)
+        seen.append(FactorEquivalence(
+            factor=int(factor), loaded=loaded, eval_output=describe(evaluated), train_output=describe(output),
+            gradient_problem=problem, eval=to_array(evaluated) if isinstance(evaluated, torch.Tensor) else None,
+            train=to_array(output) if isinstance(output, torch.Tensor) else None, grads=grads,
+        ))  # fmt: skip
+    return tuple(seen)
 
 
-def train(ctx: ProbeContext) -> ProbeOutput:
+def public(ctx: ProbeContext) -> SrnetPublicEquivalence:
+    return SrnetPublicEquivalence(_equivalence(ctx, "pub_", ctx.config["public_factors"]))
+
+
+def reference(ctx: ProbeContext) -> SrnetEquivalence:
+    return SrnetEquivalence(_equivalence(ctx, "ref_", ctx.config["reference_factors"]))
+
+
+def train(ctx: ProbeContext) -> SrnetTraining:
     seed_everything(int(ctx.config["train_seed"]))
     net = ctx.require("SuperResolutionNet")(int(ctx.config["factor"]))
     log = train_superres(
@@ -109,13 +134,14 @@ def train(ctx: ProbeContext) -> ProbeOutput:
     )
     count = int(ctx.config["test_images"])
     outputs = upscale_images(net, [ctx.array(f"test_low{i}") for i in range(count)], ctx.device)
-    return {"losses": list(log.losses)}, {f"sr{i}": out for i, out in enumerate(outputs)}
+    return SrnetTraining(log.losses, tuple(outputs))
 
 
 PROBES = {
     "import": imports,
     "build": build,
     "shapes": shapes,
+    "public": public,
     "reference": reference,
     "train": train,
 }

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grader.report.escape import json_safe
 from grader.results import Report, Status
 
 FILENAME = "results.json"
@@ -38,5 +39,6 @@ def to_gradescope(report: Report) -> dict[str, Any]:
 
 def write(report: Report, out_dir: Path) -> Path:
     path = out_dir / FILENAME
-    path.write_text(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(json_safe(to_gradescope(report)), indent=2, ensure_ascii=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
     return path

@@ -1,11 +1,18 @@
-"""`report.md`: the summary for humans, e.g. a CI job summary."""
+"""`report.md`: the summary for humans, e.g. a CI job summary.
+
+Submission text (its name, the checks' output, notes quoting its code) is
+escaped for Markdown (`grader.report.escape`): outputs sit in fenced blocks
+whose fence is longer than any backtick run inside, the rest is inline
+text with markup and HTML escaped.
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from grader.report.escape import markdown_code, markdown_code_span, markdown_inline
 from grader.results import Report, Status
+from grader.text import clean
 
 FILENAME = "report.md"
 ICONS = {
@@ -19,7 +26,7 @@ ICONS = {
 
 def render(report: Report) -> str:
     lines = [
-        f"# cnn-grader: {report.submission}",
+        f"# cnn-grader: {markdown_inline(report.submission)}",
         "",
         f"**Score: {report.score:g} / {report.max_score:g}**  ",
         f"grader {report.grader_version}, device {report.device}",
@@ -38,13 +45,13 @@ def render(report: Report) -> str:
     if problems:
         lines += ["## What to fix", ""]
         for t in problems:
-            lines += [f"### `{t.name}` ({t.status.value})", "", "```", t.output.strip() or "(no details)", "```", ""]
+            lines += [f"### `{t.name}` ({t.status.value})", "", markdown_code(t.output.strip() or "(no details)"), ""]
     if report.hidden_checks:
         lines += ["## Hidden checks", "", hidden_checks_text(report), ""]
     if report.written_answers:
         lines += written_answers_section(report)
     if report.notes:
-        lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
+        lines += ["## Notes", "", *[f"- {markdown_inline(note)}" for note in report.notes], ""]
     return "\n".join(lines)
 
 
@@ -54,7 +61,7 @@ def _tag(visibility: str) -> str:
 
 def hidden_checks_text(report: Report) -> str:
     """One sentence naming the checks a self-check did not run, and nothing more about them."""
-    names = ", ".join(f"`{name}`" for name in report.hidden_checks)
+    names = ", ".join(markdown_code_span(name) for name in report.hidden_checks)
     return f"Not run by this self-check; graded when you submit: {names}."
 
 
@@ -62,13 +69,12 @@ def written_answers_section(report: Report) -> list[str]:
     """The written answers, each in a fence its text cannot close: graded by hand, never scored."""
     lines = ["## Written answers (graded by hand, 0 automatic points)", ""]
     for answer in report.written_answers:
-        text = answer.text.strip() or "(empty)"
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-        lines += [f"### `{answer.question}`: {answer.title} ({answer.state})", "", f"{fence}text", text, fence, ""]
+        heading = f"{markdown_code_span(answer.question)}: {markdown_inline(answer.title)} ({answer.state})"
+        lines += [f"### {heading}", "", markdown_code(answer.text.strip() or "(empty)"), ""]
     return lines
 
 
 def write(report: Report, out_dir: Path) -> Path:
     path = out_dir / FILENAME
-    path.write_text(render(report), encoding="utf-8")
+    path.write_text(clean(render(report)), encoding="utf-8")
     return path

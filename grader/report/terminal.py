@@ -1,5 +1,10 @@
 """The readable terminal summary: subtotals per part, and for every check that
-lost points, what was expected and what was found."""
+lost points, what was expected and what was found.
+
+Every string reaches rich as a `Text` (never parsed as rich markup) and
+passes `escape.terminal` first: a submission's escape sequences, carriage
+returns and backspaces are shown, not run by the instructor's terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.report.escape import terminal
 from grader.results import Report, Status
 
 STYLES = {
@@ -19,28 +25,33 @@ STYLES = {
 
 
 def show(report: Report, console: Console) -> None:
-    table = Table(title=f"cnn-grader {report.grader_version}: {report.submission} ({report.device})")
+    title = f"cnn-grader {report.grader_version}: {report.submission} ({report.device})"
+    table = Table(title=_text(title))
     table.add_column("check")
     table.add_column("score", justify="right")
     table.add_column("status")
     for total in report.parts():
-        table.add_row(Text(total.part, style="bold"), Text(f"{total.score:g} / {total.max_score:g}", style="bold"), "")
+        table.add_row(_text(total.part, "bold"), _text(f"{total.score:g} / {total.max_score:g}", "bold"), "")
         for t in (t for t in report.tests if t.part == total.part):
             label = f"  {t.name}" + (" (hidden)" if t.visibility == "hidden" else "")
-            table.add_row(label, f"{t.score:g} / {t.max_score:g}", Text(t.status.value, style=STYLES[t.status]))
-    table.add_row(Text("total", style="bold"), Text(f"{report.score:g} / {report.max_score:g}", style="bold"), "")
+            table.add_row(_text(label), _text(f"{t.score:g} / {t.max_score:g}"), _text(t.status.value, STYLES[t.status]))
+    table.add_row(_text("total", "bold"), _text(f"{report.score:g} / {report.max_score:g}", "bold"), "")
     console.print(table)
     for t in report.tests:
         if t.status is not Status.PASSED:
-            console.print(Text(f"{t.name} ({t.status.value})", style=STYLES[t.status] + " bold"))
-            console.print(Text(_indent(t.output or "(no details)")))
+            console.print(_text(f"{t.name} ({t.status.value})", STYLES[t.status] + " bold"))
+            console.print(_text(_indent(t.output or "(no details)")))
     if report.hidden_checks:
-        console.print(Text("hidden checks, not run by this self-check, graded when you submit: "
-                           + ", ".join(report.hidden_checks), style="bold"))
+        console.print(_text("hidden checks, not run by this self-check, graded when you submit: "
+                            + ", ".join(report.hidden_checks), "bold"))  # fmt: skip
     if report.written_answers:
-        console.print(Text(written_answers_line(report), style="bold"))
+        console.print(_text(written_answers_line(report), "bold"))
     for note in report.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(_text(f"note: {note}", "dim"))
+
+
+def _text(text: str, style: str = "") -> Text:
+    return Text(terminal(text), style=style)
 
 
 def written_answers_line(report: Report) -> str:

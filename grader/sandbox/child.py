@@ -97,9 +97,10 @@ def _run_probe(io_dir: Path, name: str, probe: Any, ctx: Any, hint_limits: tuple
                notes: list[str]) -> None:  # fmt: skip
     from grader.probes.common import NotRun
     from grader.sandbox.protocol import write_probe
+    from grader.schema import encode
 
     try:
-        values, arrays = probe(ctx)
+        values, arrays = encode(probe(ctx))
     except NotRun as exc:
         write_probe(io_dir, name, "error", {"not_run": True}, {}, str(exc), notes)
     # BaseException: student code may raise SystemExit or KeyboardInterrupt on purpose.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from grader.checks.registry import check, evaluate, linear_credit, scored
+from grader.observations import Seen
 from grader.results import Status
 from grader.rubric import CheckSpec
 from grader.sandbox.protocol import MalformedOutput, ProbeResult, ProbeStatus
@@ -16,13 +19,19 @@ from grader.sandbox.runner import PartRun
 SPEC = CheckSpec("cnn.demo", 4.0, "visible", MappingProxyType({}))
 
 
-def run_with(result: ProbeResult) -> PartRun:
-    return PartRun("cnn", MappingProxyType({result.name: result}), "finished", False, "", "", 1.0)
+@dataclass(frozen=True)
+class Fraction:
+    PROBE: ClassVar[str] = "p"
+    fraction: float
+
+
+def run_with(result: ProbeResult) -> Seen:
+    return Seen(PartRun("cnn", MappingProxyType({result.name: result}), "finished", False, "", "", 1.0))
 
 
 @check("cnn.demo", probe="p")
-def half(run, plan, spec):  # type: ignore[no-untyped-def]
-    return scored(spec, float(run.probe("p").values["fraction"]), "half")
+def half(seen, plan, spec):  # type: ignore[no-untyped-def]
+    return scored(spec, seen.of(Fraction).fraction, "half")
 
 
 def test_scored_maps_fractions_to_statuses() -> None:
@@ -54,10 +63,12 @@ def test_probe_outcomes_become_results() -> None:
 def test_malformed_child_data_fails_the_check_without_raising() -> None:
     missing_key = run_with(ProbeResult("p", ProbeStatus.OK, MappingProxyType({})))
     result = evaluate(half, missing_key, None, SPEC)
-    assert result.status is Status.FAILED and "unusable output" in result.output
+    assert result.status is Status.FAILED and "unusable output" in result.output and "'fraction'" in result.output
+    wrong_type = run_with(ProbeResult("p", ProbeStatus.OK, MappingProxyType({"fraction": "half"})))
+    assert "expected float" in evaluate(half, wrong_type, None, SPEC).output
 
     @check("cnn.demo", probe="p")
-    def malformed(run, plan, spec):  # type: ignore[no-untyped-def]
+    def malformed(seen, plan, spec):  # type: ignore[no-untyped-def]
         raise MalformedOutput("array 'x' has dtype object")
 
     assert evaluate(malformed, missing_key, None, SPEC).status is Status.FAILED
@@ -65,7 +76,7 @@ def test_malformed_child_data_fails_the_check_without_raising() -> None:
 
 def test_a_grader_bug_is_an_error_result_not_a_crash() -> None:
     @check("cnn.demo", probe="p")
-    def buggy(run, plan, spec):  # type: ignore[no-untyped-def]
+    def buggy(seen, plan, spec):  # type: ignore[no-untyped-def]
         return np.zeros(2)[5]  # IndexError
 
     result = evaluate(buggy, run_with(ProbeResult("p", ProbeStatus.OK)), None, SPEC)

@@ -32,5 +32,5 @@ def test_a_falling_loss_passes_a_rising_or_broken_one_fails() -> None:
     assert rising.status is Status.FAILED and "up 75%" in rising.output
     partial = _judge([1.0, 1.0, 0.9, 0.9], SPEC, "MSE loss", "Adam")
     assert partial.status is Status.PARTIAL and partial.score == pytest.approx(0.5)
-    broken = _judge(["nan", "nan", 1.0, 1.0], SPEC, "MSE loss", "Adam")
+    broken = _judge([float("nan"), float("nan"), 1.0, 1.0], SPEC, "MSE loss", "Adam")
     assert broken.status is Status.FAILED and "could not be compared" in broken.output

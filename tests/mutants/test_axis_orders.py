@@ -24,10 +24,12 @@ from grader.checks.pixel_shuffle import matches_torch
 from grader.checks.registry import evaluate
 from grader.grading import Session
 from grader.parts import pixel_shuffle as shuffle_part
+from grader.observations import Seen
 from grader.probes import probes_for
 from grader.probes.common import ProbeContext
 from grader.sandbox.protocol import ProbeResult, ProbeStatus
 from grader.sandbox.runner import PartRun
+from grader.schema import encode
 from tests.conftest import plan_part
 
 REFERENCE_PATTERN = "... (c h2 w2) h w -> ... c (h h2) (w w2)"
@@ -81,10 +83,10 @@ def forward_score(plan: shuffle_part.ShufflePlan, pattern: str, folder: Path, se
     probes = probes_for("pixel_shuffle")
     results = {}
     for name in ("import", "forward"):
-        values, arrays = probes[name](ctx)
+        values, arrays = encode(probes[name](ctx))
         results[name] = ProbeResult(name, ProbeStatus.OK, MappingProxyType(values), MappingProxyType(arrays))
     run = PartRun("pixel_shuffle", MappingProxyType(results), "in process", False, "", "", 0.0)
-    result = evaluate(matches_torch, run, plan, session.rubric.spec("pixel_shuffle.matches_torch"))
+    result = evaluate(matches_torch, Seen(run), plan, session.rubric.spec("pixel_shuffle.matches_torch"))
     return result.score / result.max_score
 
 

@@ -70,8 +70,8 @@ def test_written_answers_stay_inside_their_markdown_fence() -> None:
 
     text = render(sample_report())
     section = text.split("## Written answers (graded by hand, 0 automatic points)", 1)[1]
-    assert "````text\nThe 0s and 1s separate first.\n```\n# not a heading: the fence holds\n````" in section
-    assert "```text\n(empty)\n```" in section
+    assert "````\nThe 0s and 1s separate first.\n```\n# not a heading: the fence holds\n````" in section
+    assert "```\n(empty)\n```" in section
 
 
 def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:
