@@ -97,7 +97,7 @@ def collect_answers(notebook: Path) -> tuple[WrittenAnswer, ...]:
                                          f"no answer cell in {name} (its first line was "
                                          f"`<!-- answer: {question.id} -->`)"))  # fmt: skip
             continue
-        text = "\n\n".join(t for t in texts if t)
+        text = bounded("\n\n".join(t for t in texts if t))  # several cells: bounded together too
         state = "answered" if text else "unanswered"
         answers.append(WrittenAnswer(question.id, question.title, state, text))
     return tuple(answers)
