@@ -81,6 +81,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
         show(report if show_hidden else redact(report), Console())
     click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
     if fail_under is not None and report.score < fail_under:
+        click.echo(f"cnn-grader: score {report.score:g} / {report.max_score:g} is below --fail-under "
+                   f"{fail_under:g}: exit status 1", err=True)  # fmt: skip
         sys.exit(1)
 
 

@@ -19,6 +19,7 @@ from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
 from grader.observations import Seen
+from grader.locations import in_notebook
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -105,8 +106,10 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
         return _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
     parts = [p for p in PARTS if p in session.options.parts]
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
-    tests = [result for part in parts for result in outcomes[part].results]
-    notes = [*workspace.staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
+    origins = workspace.staged.origins
+    tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
+    notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
+                                        for note in outcomes[part].notes)]  # fmt: skip
     report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
     return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts))
 

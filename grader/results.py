@@ -25,6 +25,21 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """The mistake a failed check most likely comes from, e.g.
+    `Diagnosis("cnn.flatten_order", "the embedding is flattened channels-last ...")`.
+
+    Found by comparing what the submission gave with the outputs of candidate
+    mistakes computed in the parent (see `grader.diagnosis`). `kind` is a
+    stable name for programs; `detail` a sentence for the student, which never
+    quotes a hidden check's inputs or the reference's code.
+    """
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One graded check, e.g. `CheckResult("cnn.output_shape", 2.0, 2.0, Status.PASSED)`."""
 
@@ -35,6 +50,7 @@ class CheckResult:
     output: str = ""
     value: float | None = None  # the measured quantity, e.g. test accuracy, where there is one
     visibility: str = "visible"  # from the rubric: "visible", "hidden" or "after_due_date"
+    diagnosis: Diagnosis | None = None  # the likely mistake, when a failed check can name it
 
     @property
     def part(self) -> str:
@@ -43,6 +59,8 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         entry = asdict(self)
         entry["status"] = self.status.value
+        if self.diagnosis is None:  # the contract: present only when a mistake is named
+            del entry["diagnosis"]
         return entry
 
 
@@ -146,6 +164,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             output=str(t.get("output", "")),
             value=None if t.get("value") is None else float(t["value"]),
             visibility=str(t.get("visibility", "visible")),
+            diagnosis=_diagnosis(t.get("diagnosis")),
         )
         for t in doc["tests"]
     )
@@ -164,3 +183,9 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             for a in doc.get("written_answers", ())
         ),
     )
+
+
+def _diagnosis(entry: Any) -> Diagnosis | None:
+    if not isinstance(entry, dict):
+        return None
+    return Diagnosis(str(entry.get("kind", "")), str(entry.get("detail", "")))

@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
-from grader.definitions import Extracted, extract_definitions, module_source
+from grader.definitions import Extracted, extract_definitions, module_with_origins
 from grader.notebook import Cell, NotebookError, Prepared, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
 from grader.placeholder import MARK, unfinished
@@ -71,6 +71,8 @@ class StagedSubmission:
     sources: Mapping[str, PartSource | None]
     problems: Mapping[str, str]
     notes: tuple[str, ...] = field(default=())
+    # Modules the grader built from a notebook: per line, the cell and line it came from.
+    origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     answers: tuple[WrittenAnswer, ...] = field(default=())  # the written questions' answers, for manual grading
 
 
@@ -145,12 +147,12 @@ def _from_single_file(path: Path, dest: Path, name: str | None = None) -> Staged
         (dest / file_name).write_text(text, encoding="utf-8")
     extracted = _extract(prepared, dest)
     what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
-    sources, problems = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
+    sources, problems, origins = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
     notes = _staging_notes(path, prepared, extracted)
     answers = collect_answers(path) if what == "notebook" else no_answers(
         f"{path.name} is not a notebook: the written answers are in the notebook's answer cells")  # fmt: skip
     return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
-                            answers)  # fmt: skip
+                            MappingProxyType(origins), answers)  # fmt: skip
 
 
 def _extract(prepared: Prepared, dest: Path) -> Extracted:
@@ -177,7 +179,7 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
         if helper not in PART_FILES.values() and not (staged.folder / helper).exists():
             (staged.folder / helper).write_text(text, encoding="utf-8")
     extracted = _extract(prepared, staged.folder)
-    sources, problems = dict(staged.sources), dict(staged.problems)
+    sources, problems, origins = dict(staged.sources), dict(staged.problems), dict(staged.origins)
     notes: list[str] = []
     graded_notebook = False
     for part, file in PART_FILES.items():
@@ -186,11 +188,11 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
         defined = written is None and any(n in extracted.defined for n in names)
         if written is None and not defined:
             continue
-        from_notebook = written if written is not None else module_source(extracted, names)
+        built, built_origins = module_with_origins(extracted, names) if written is None else (written, ())
         path = staged.folder / file
         in_file = path.read_text(encoding="utf-8", errors="replace") if sources[part] is not None else None
-        if in_file is not None and unfinished(in_file) <= unfinished(from_notebook):
-            if not unfinished(from_notebook):  # both finished: say which one counts
+        if in_file is not None and unfinished(in_file) <= unfinished(built):
+            if not unfinished(built):  # both finished: say which one counts
                 notes.append(f"{part}: graded from {file}; {file_name(notebook.name)} defines it too, but a "
                              "part's file comes first when both are finished")  # fmt: skip
             continue
@@ -199,8 +201,9 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
             sources[part] = PartSource(file, path)
         else:
             module = staged.folder / NOTEBOOK_MODULE.format(part=part)
-            module.write_text(from_notebook, encoding="utf-8")
+            module.write_text(built, encoding="utf-8")
             sources[part] = PartSource(module.name, module, combined=True)
+            origins[module.name] = built_origins
         problems.pop(part, None)
         graded_notebook = True
         why = "is missing" if in_file is None else f"still holds {unfinished(in_file)} unfinished `{MARK}`"
@@ -208,7 +211,8 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
     if graded_notebook:  # what was dropped from the notebook matters only where the notebook was graded
         notes += _staging_notes(notebook, prepared, extracted)
     return replace(staged, sources=MappingProxyType(sources), problems=MappingProxyType(problems),
-                   notes=tuple(notes), answers=collect_answers(notebook))  # fmt: skip
+                   origins=MappingProxyType(origins), notes=tuple(notes),
+                   answers=collect_answers(notebook))  # fmt: skip
 
 
 def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
@@ -237,11 +241,12 @@ def _read_cells(path: Path) -> list[Cell]:
 
 def _single_file_parts(
     dest: Path, extracted: Extracted, written: frozenset[str], what: str
-) -> tuple[dict[str, PartSource | None], dict[str, str]]:
+) -> tuple[dict[str, PartSource | None], dict[str, str], dict[str, tuple[str, ...]]]:
     """Each part from its `%%writefile`d file, else from a module built for it; a part
     none of whose names is defined is not run, and says why (a cell that did not parse)."""
     sources: dict[str, PartSource | None] = {}
     problems: dict[str, str] = {}
+    origins: dict[str, tuple[str, ...]] = {}
     star = "*" in extracted.defined
     for part, file in PART_FILES.items():
         names = PART_NAMES[part]
@@ -249,13 +254,14 @@ def _single_file_parts(
             sources[part] = PartSource(file, dest / file)
         elif star or any(n in extracted.defined for n in names):
             module = dest / NOTEBOOK_MODULE.format(part=part)
-            module.write_text(module_source(extracted, names), encoding="utf-8")
+            text, origins[module.name] = module_with_origins(extracted, names)
+            module.write_text(text, encoding="utf-8")
             sources[part] = PartSource(module.name, module, combined=True)
         else:
             sources[part] = None
             why = f": {'; '.join(extracted.syntax_errors)}" if extracted.syntax_errors else ""
             problems[part] = f"the {what} defines no {' or '.join(names)}{why}"
-    return sources, problems
+    return sources, problems, origins
 
 
 def _part_root(folder: Path) -> Path:

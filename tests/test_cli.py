@@ -43,6 +43,7 @@ def test_stubs_exit_zero_and_fail_under_exits_one(tmp_path: Path) -> None:
     result = cli("grade", str(ASSIGNMENT), "--out", str(tmp_path / "b"), "--rubric", str(FAST_RUBRIC),
                  "-q", "--fail-under", "10")  # fmt: skip
     assert result.returncode == 1
+    assert "score 0 / 30 is below --fail-under 10" in result.stderr  # says why it failed
     assert (tmp_path / "b" / "report.json").is_file()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.report.escape import markdown_code, markdown_code_span, markdown_inline
+from grader.report.notes import grouped_texts
 from grader.results import Report, Status
 from grader.text import clean
 
@@ -51,7 +52,7 @@ def render(report: Report) -> str:
     if report.written_answers:
         lines += written_answers_section(report)
     if report.notes:
-        lines += ["## Notes", "", *[f"- {markdown_inline(note)}" for note in report.notes], ""]
+        lines += ["## Notes", "", *[f"- {markdown_inline(note)}" for note in grouped_texts(report.notes)], ""]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report.escape import terminal
+from grader.report.notes import grouped_texts
 from grader.results import Report, Status
 
 STYLES = {
@@ -46,7 +47,7 @@ def show(report: Report, console: Console) -> None:
                             + ", ".join(report.hidden_checks), "bold"))  # fmt: skip
     if report.written_answers:
         console.print(_text(written_answers_line(report), "bold"))
-    for note in report.notes:
+    for note in grouped_texts(report.notes):
         console.print(_text(f"note: {note}", "dim"))
 
 
