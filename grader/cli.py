@@ -88,24 +88,40 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
 
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: the CPUs over the rubric's threads).")
+@click.option("--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+              help="Grade on Dask: a LocalCluster, or the scheduler at this address.")
+@click.option("--base-code", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The released stubs: code the similarity flags never count (default: ./assignment if present).")
 @_common
 def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, show_hidden: bool,
-          **settings: Any) -> None:  # fmt: skip
-    """Grade every submission in the folder SUBMISSIONS into OUT/gradebook.csv.
+          jobs: int | None, scheduler: str | None, base_code: Path | None, **settings: Any) -> None:  # fmt: skip
+    """Grade every entry of the folder SUBMISSIONS into OUT/gradebook.csv and OUT/summary.html.
 
-    Each submission gets OUT/NAME/report.json; unchanged submissions that
-    already have a report are not graded again, so an interrupted batch resumes.
+    Each submission gets OUT/NAME/report.json; an entry that cannot be graded gets
+    a row with the reason. Unchanged submissions that already have a report are not
+    graded again, so an interrupted batch resumes.
     """
     from grader.batch import grade_batch
+    from grader.report.gradebook import Row
 
+    if scheduler is not None and scheduler != "local" and not scheduler.startswith(("tcp://", "tls://")):
+        raise click.UsageError("--scheduler takes 'local' or a scheduler address such as tcp://HOST:8786")
+    if base_code is None and (Path("assignment") / "cnn.py").is_file():
+        base_code = Path("assignment")
     session = _session(rubric_path, settings, None)
 
-    def progress(name: str, report: Report, state: str) -> None:
-        if not quiet:
-            click.echo(f"{name}: {report.score:g} / {report.max_score:g} ({state})")
+    def progress(row: Row) -> None:
+        if quiet or row.state == "pending":
+            return
+        score = f"{row.report.score:g} / {row.report.max_score:g}" if row.report else ""
+        why = f": {row.reason}" if row.reason else ""
+        click.echo(f"{row.submission}: {score} ({row.state}{why})".replace(":  (", ": ("))
 
-    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden))
-    click.echo(f"gradebook -> {gradebook}")
+    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden, jobs, scheduler,
+                                             base_code))  # fmt: skip
+    click.echo(f"gradebook -> {gradebook}; summary -> {gradebook.parent / 'summary.html'}")
 
 
 def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: float | None) -> Any:
