@@ -134,7 +134,8 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
                                         for note in outcomes[part].notes)]  # fmt: skip
     report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
-    return replace(report, visuals=tuple(v for part in parts for v in outcomes[part].visuals))
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts),
+                   visuals=tuple(v for part in parts for v in outcomes[part].visuals))
 
 
 @dataclass(frozen=True)
