@@ -162,6 +162,13 @@ def _footer(report: Report) -> str:
     if report.hidden_checks:
         names = ", ".join(f"<code>{esc(n)}</code>" for n in report.hidden_checks)
         blocks.append(f"<p>Not run by this self-check; graded when you submit: {names}.</p>")
+    if report.written_answers:
+        answers = "".join(
+            f"<details><summary><code>{esc(a.question)}</code>: {esc(a.title)} ({esc(a.state)})</summary>"
+            f"<pre>{esc(a.text.strip() or '(empty)')}</pre></details>"
+            for a in report.written_answers
+        )
+        blocks.append(f"<h3>Written answers (graded by hand, 0 automatic points)</h3>{answers}")
     notes = grouped_texts(report.notes)
     if notes:
         items = "".join(f"<li>{esc(note)}</li>" for note in notes)

@@ -54,7 +54,8 @@ def assert_report_files_sound(report: Report, out: Path) -> None:
     assert sum(line.startswith("**Score:") for line in lines) == 1
     problems = [t for t in report.tests if t.status is not Status.PASSED]
     headings = [line for line in lines if line.startswith("#")]
-    assert len(headings) == 1 + bool(problems) + len(problems) + bool(report.hidden_checks) + bool(report.notes)
+    answers = 1 + len(report.written_answers) if report.written_answers else 0  # a section, a heading each
+    assert len(headings) == 1 + bool(problems) + len(problems) + bool(report.hidden_checks) + bool(report.notes) + answers
     assert not any("<" in line for line in lines if line.startswith(("- ", "# "))), "HTML in the notes or name"
     printed = terminal_text(report)
     assert [c for c in printed if CONTROLS.match(c) or c == "\r"] == []
