@@ -123,7 +123,8 @@ def _shuffle_grid(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: i
                 candidates.append((want.size, case, differs))
     if not candidates:
         return None
-    _, case, differs = min(candidates, key=lambda item: item[0])
+    # Prefer a grid of at least 2 x 2 blocks, where a pattern shows; then the smallest.
+    _, case, differs = min(candidates, key=lambda item: (min(item[2].shape[-2:]) < 2 * item[1].factor, item[0]))
     grid = differs.reshape(-1, *differs.shape[-3:])[0]
     caption = (f"The output of pixel_shuffle on the input {case.label()}: each square is one output pixel, "
                f"red where it differs from torch's F.pixel_shuffle, green where it is equal; the thick lines "
