@@ -70,7 +70,9 @@ def peak_of_one_grade(cache: Path, rubric_path: Path | None) -> float:
                                    env=env, stdout=subprocess.DEVNULL)  # fmt: skip
         with PeakMemory(process.pid) as peak:
             process.wait()
-    print("  at the peak:", {name: f"{size >> 20} MB" for name, size in peak.by_process.items()})
+    print(f"  one grade: peak {peak.mb:.0f} MB (private pages of each process + shared ones once; "
+          f"PSS {peak.pss_mb:.0f} MB); private at the peak:",
+          {name: f"{size >> 20} MB" for name, size in peak.by_process.items()})  # fmt: skip
     return peak.mb
 
 

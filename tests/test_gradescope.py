@@ -97,13 +97,16 @@ def _join_cgroups(name: str) -> list[Path]:
 
 @pytest.mark.slow
 def test_a_full_grade_fits_gradescopes_default_container(tmp_path: Path) -> None:
-    """The default rubric, as run_autograder grades: plans prepared, parts one after another,
-    under a 768 MB memory cgroup and half a CPU where the machine allows, and measured."""
+    """The default rubric, as run_autograder grades (plans prepared, parts one after another),
+    inside a 768 MB memory cgroup with half a CPU where the machine allows it (root, cgroup v1,
+    as Docker sets a container's limits): it finishes, in full, with nothing killed, in 10 minutes.
+    The process tree's peak PSS is measured and printed (docs/gradescope.md quotes it)."""
     env = {**os.environ, "CNN_GRADER_CACHE": str(tmp_path / "cache")}
     prepare = subprocess.run([sys.executable, "-m", "grader", "prepare", "--device", "cpu"], env=env,
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert prepare.returncode == 0, prepare.stderr
     cgroups = _join_cgroups(f"cnn-grader-test-{os.getpid()}")
+    memory = next((c for c in cgroups if c.parent.name == "memory"), None)
 
     def enter() -> None:
         for folder in cgroups:
@@ -116,6 +119,9 @@ def test_a_full_grade_fits_gradescopes_default_container(tmp_path: Path) -> None
                                    env=env, preexec_fn=enter, stdout=subprocess.DEVNULL)  # fmt: skip
         with PeakMemory(process.pid) as peak:
             process.wait(timeout=CONTAINER_S)
+        elapsed = time.monotonic() - started
+        kills = _oom_kills(memory)
+        charged = int((memory / "memory.max_usage_in_bytes").read_text()) >> 20 if memory else None
     finally:
         for folder in cgroups:
             for _ in range(50):
@@ -124,9 +130,20 @@ def test_a_full_grade_fits_gradescopes_default_container(tmp_path: Path) -> None
                     break
                 except OSError:
                     time.sleep(0.1)
-    elapsed = time.monotonic() - started
     report = json.loads((tmp_path / "results" / "report.json").read_text(encoding="utf-8"))
-    print(f"peak {peak.mb:.0f} MB in {elapsed:.0f} s; cgroups: {[str(c) for c in cgroups]}; {peak.by_process}")
+    print(f"\npeak of the tree {peak.mb:.0f} MB (PSS {peak.pss_mb:.0f} MB), private per process "
+          f"{({k: v >> 20 for k, v in peak.by_process.items()})}; "
+          f"cgroup peak charge {charged} MB; {elapsed:.0f} s; cgroups {[str(c) for c in cgroups]}")
     assert process.returncode == 0 and report["score"] == report["max_score"] == 30
-    assert peak.mb <= CONTAINER_MB, f"peak {peak.mb:.0f} MB: {peak.by_process}"
+    assert [t["name"] for t in report["tests"] if t["status"] != "passed"] == []
+    assert kills == 0, "the kernel killed a process of the grade for memory"
     assert elapsed < CONTAINER_S
+
+
+def _oom_kills(memory: Path | None) -> int:
+    if memory is None:
+        return 0
+    for line in (memory / "memory.oom_control").read_text().splitlines():
+        if line.startswith("oom_kill "):
+            return int(line.split()[1])
+    return 0
