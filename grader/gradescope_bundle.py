@@ -80,9 +80,7 @@ def build_bundle(out: Path, rubric_path: Path | None = None, seed: int | None = 
     """
     text = default_rubric_text() if rubric_path is None else Path(rubric_path).read_text(encoding="utf-8")
     if seed is not None:
-        text, count = re.subn(r"(?m)^(\s*seed\s*=\s*)-?\d+", lambda m: f"{m.group(1)}{seed}", text, count=1)
-        if not count:
-            raise BundleError("the rubric has no `seed = N` line in [grading] to replace")
+        text = with_seed(text, seed)
     with tempfile.TemporaryDirectory() as scratch:
         checked = Path(scratch) / "rubric.toml"
         checked.write_text(text, encoding="utf-8")
@@ -99,6 +97,20 @@ def build_bundle(out: Path, rubric_path: Path | None = None, seed: int | None = 
         warning = ("the rubric's seed is the shipped, public one: students could compute the hidden inputs. "
                    "Pass --seed N (keep N secret) or a rubric with your own seed.")  # fmt: skip
     return out, warning
+
+
+def with_seed(text: str, seed: int) -> str:
+    """The rubric's text with `[grading] seed` replaced, comments and layout kept.
+
+    >>> with_seed("[selfcheck]\\nseed = 1\\n[grading]\\nseed = 5  # secret\\n", 42)
+    '[selfcheck]\\nseed = 1\\n[grading]\\nseed = 42  # secret\\n'
+    """
+    section = re.search(r"(?m)^\s*\[grading\]\s*$", text)
+    found = re.compile(r"(?m)^(\s*seed\s*=\s*)-?\d+").search(text, section.end()) if section else None
+    following = re.compile(r"(?m)^\s*\[").search(text, section.end()) if section else None
+    if found is None or (following is not None and found.start() > following.start()):
+        raise BundleError("the rubric has no `seed = N` line in [grading] to replace")
+    return f"{text[:found.start()]}{found.group(1)}{seed}{text[found.end():]}"
 
 
 def _add(bundle: zipfile.ZipFile, name: str, text: str, executable: bool = True) -> None:

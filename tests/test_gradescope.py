@@ -77,6 +77,21 @@ def test_the_bundle_installs_and_grades_in_a_simulated_autograder(tmp_path: Path
     assert "sandbox" in results["output"]
 
 
+def test_the_seed_goes_into_grading_only_and_a_bad_rubric_is_refused(tmp_path: Path) -> None:
+    from grader.gradescope_bundle import BundleError, with_seed
+    from grader.rubric import default_rubric_text
+
+    text = with_seed(default_rubric_text(), 77)
+    assert "seed = 77" in text and "seed = 1 " in text  # [selfcheck] keeps its public seed
+    with pytest.raises(BundleError):
+        with_seed("[grading]\nthreads = 1\n[selfcheck]\nseed = 1\n", 5)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grading]\nseed = 1\n", encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "grader", "gradescope-bundle", "--out", str(tmp_path / "a.zip"),
+                              "--rubric", str(bad)], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and not (tmp_path / "a.zip").exists()
+
+
 def _join_cgroups(name: str) -> list[Path]:
     """A memory cgroup of 768 MB and a CPU quota of half a CPU, where this machine lets us
     (root, cgroup v1 or v2 writable); [] elsewhere (the peak is still measured)."""
