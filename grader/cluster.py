@@ -53,7 +53,10 @@ def run_on_dask(scheduler: str, session: Session, tasks: Sequence[Task], jobs: i
 
     grade_task = task or grade_packed
     cluster = None
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # A death is handed back at once (the client retries once itself), and a worker holds only the
+    # grade it runs: none waits behind a submission that kills its worker.
+    local = {"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}
+    with dask.config.set(local):
         if scheduler == "local":
             cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster if cluster is not None else scheduler)

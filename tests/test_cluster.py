@@ -81,7 +81,7 @@ def test_a_submission_whose_worker_always_dies_is_retried_once_then_recorded(
 
 
 def test_killing_a_worker_during_a_batch_loses_nothing(session: Session, course: Path, tmp_path: Path) -> None:
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(cluster)
     killed: list[str] = []
