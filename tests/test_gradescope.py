@@ -34,8 +34,9 @@ def unzip(bundle: Path, dest: Path) -> None:
 
 def venv_reusing_these_packages(folder: Path) -> None:
     """A fresh virtual environment that sees this one's packages (torch etc.) through a .pth file,
-    so the bundle's `pip install --no-deps` of its wheel runs offline; honest about what it skips:
-    downloading the dependencies, which Gradescope's image does from the package index."""
+    so the bundle's `pip install --no-deps --ignore-installed` of its wheel runs offline (the
+    checkout's own grader is visible there too; the venv's copy from the wheel comes first). What
+    it skips: downloading the dependencies, which Gradescope's image does from the package index."""
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
     packages = next(folder.glob("lib/python*/site-packages"))
     ours = [p for p in sys.path if p.endswith("site-packages")] + site.getsitepackages()
@@ -58,7 +59,7 @@ def test_the_bundle_installs_and_grades_in_a_simulated_autograder(tmp_path: Path
     venv = tmp_path / "venv"
     venv_reusing_these_packages(venv)
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "CNN_GRADER_VENV": str(venv),
-           "CNN_GRADER_CACHE": str(tmp_path / "cache"), "SKIP_APT": "1", "PIP_ARGS": "--no-deps --no-index",
+           "CNN_GRADER_CACHE": str(tmp_path / "cache"), "SKIP_APT": "1", "PIP_ARGS": "--no-deps --no-index --ignore-installed",
            "AUTOGRADER_ROOT": str(root)}  # fmt: skip
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
                            timeout=900)  # fmt: skip
