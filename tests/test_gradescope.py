@@ -59,8 +59,8 @@ def test_the_bundle_installs_and_grades_in_a_simulated_autograder(tmp_path: Path
     venv = tmp_path / "venv"
     venv_reusing_these_packages(venv)
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "CNN_GRADER_VENV": str(venv),
-           "CNN_GRADER_CACHE": str(tmp_path / "cache"), "SKIP_APT": "1", "PIP_ARGS": "--no-deps --no-index --ignore-installed",
-           "AUTOGRADER_ROOT": str(root)}  # fmt: skip
+           "CNN_GRADER_CACHE": str(tmp_path / "cache"), "SKIP_APT": "1", "AUTOGRADER_ROOT": str(root),
+           "PIP_ARGS": "--no-deps --no-index --ignore-installed"}  # fmt: skip
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
                            timeout=900)  # fmt: skip
     assert setup.returncode == 0, setup.stderr + setup.stdout
