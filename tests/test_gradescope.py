@@ -61,15 +61,17 @@ def test_the_bundle_installs_and_grades_in_a_simulated_autograder(tmp_path: Path
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "CNN_GRADER_VENV": str(venv),
            "CNN_GRADER_CACHE": str(tmp_path / "cache"), "SKIP_APT": "1", "AUTOGRADER_ROOT": str(root),
            "PIP_ARGS": "--no-deps --no-index --ignore-installed"}  # fmt: skip
+    # Run from the autograder's folder, as Gradescope does (not from this checkout, whose grader a
+    # `python -c` would import first).
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
-                           timeout=900)  # fmt: skip
+                           timeout=900, cwd=root)  # fmt: skip
     assert setup.returncode == 0, setup.stderr + setup.stdout
     installed = subprocess.run([str(venv / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
-                               env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+                               env=env, capture_output=True, text=True, timeout=300, cwd=root)  # fmt: skip
     assert str(venv) in installed.stdout  # the wheel's grader, not this checkout's
     assert list((tmp_path / "cache" / "plans").glob("*.json")), "setup.sh prepares the plans"
     run = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
-                         timeout=900)  # fmt: skip
+                         timeout=900, cwd=root)  # fmt: skip
     assert run.returncode == 0, run.stderr
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 30
