@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.interrupts import cancelled
 from grader.text import clean, decode
 
 READ_BYTES = 1 << 16
@@ -91,7 +92,7 @@ class Tail:
 def exchange(process: subprocess.Popen[bytes], message: bytes, log: EventLog, tail: Tail, timeout: float) -> bool:
     """Send `message` on the process's stdin (unless it is closed already), then read its
     stdout into `log` and its stderr into `tail` until both close or `timeout` seconds
-    pass. False when the time ran out.
+    pass. False when the time ran out or the command was interrupted (`grader.interrupts`).
     """
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     selector = selectors.DefaultSelector()
@@ -110,7 +111,7 @@ def exchange(process: subprocess.Popen[bytes], message: bytes, log: EventLog, ta
     try:
         while readers & set(selector.get_map()):
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or cancelled():  # out of time, or the command was interrupted
                 return False
             for key, _ in selector.select(min(remaining, 1.0)):
                 if key.data is None:

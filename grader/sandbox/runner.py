@@ -25,6 +25,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 import grader
+from grader.interrupts import deferred
 from grader.rubric import Limits
 from grader.sandbox.cgroup import PartCgroups
 from grader.sandbox.events import STDERR_TAIL, EventLog, Tail, exchange
@@ -177,7 +178,10 @@ class Zygote:
         """Kill the zygote and everything the submission started; remove the cgroups. Idempotent."""
         if self.closed:
             return
-        self.closed = True
+        with deferred():  # a second Ctrl-C must not leave the sandbox running
+            self._close()
+
+    def _close(self) -> None:
         kill_group(self.process.pid)
         for pid in self.part_pids:  # meaningful only without a PID namespace; harmless with one
             if not self.settings.isolation.pid_namespace:
@@ -192,6 +196,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.closed = True
 
 
 def _make_cgroups(settings: SandboxSettings, parts: Sequence[str]) -> PartCgroups | None:
