@@ -8,6 +8,9 @@ import subprocess
 import sys
 import tracemalloc
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from grader.sandbox.events import EventLog, Tail, exchange
 from grader.sandbox.runner import event_line_limit
 
@@ -92,3 +95,17 @@ def test_exchange_gives_up_at_its_timeout() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+@given(st.lists(st.one_of(st.binary(max_size=300), st.sampled_from([
+    b"\n", _event("exit", "cnn", returncode=0), _event("started", "cnn", pid=3), b'{"event": "exit", "part": "cnn"',
+    b'"stdout": "\\ud83d"}\n', b"[" * 2000 + b"\n", b'{"event": "exit", "part": "evil"}\n',
+])), max_size=40))  # fmt: skip
+def test_any_stream_is_read_without_raising_into_known_parts_only(chunks: list[bytes]) -> None:
+    log = EventLog(PARTS, 256)
+    for chunk in chunks:
+        log.feed(chunk)
+        assert len(log._line) <= 256
+    for kind in log.events.values():
+        assert set(kind) <= PARTS
+        json.dumps(kind, ensure_ascii=False).encode("utf-8")
