@@ -260,47 +260,68 @@ def _self_check_error_report(submission: Path, rubric_path: Path | None, exc: Ba
     return internal_error_report(session, submission, exc)
 
 
+_REQUIREMENT_HELP = ("What students and CI install: a git URL (git+https://...@TAG), a wheel file or URL, or "
+                     "cnn-grader==VERSION where the course publishes it. Default: a wheel of this checkout, "
+                     "shipped with the files.")  # fmt: skip
+
+
 @main.command()
 @click.option("--reference", "reference_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("reference"), show_default=True, help="The solutions, with solution markers.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("assignment"), show_default=True, help="Where the student files go.")
-def release(reference_dir: Path, out_dir: Path) -> None:
-    """Write the student stubs (the solutions, every marked answer removed) and the student notebook."""
+@click.option("--requirement", default=None, help=_REQUIREMENT_HELP)
+@click.option("--fail-under", type=click.FloatRange(min=0), default=None,
+              help="The CI workflow's passing line (default: full marks of the shipped rubric).")
+@click.option("--force", is_flag=True, help="Replace files that differ from the release (edits there are lost).")
+def release(reference_dir: Path, out_dir: Path, requirement: str | None, fail_under: float | None,
+            force: bool) -> None:  # fmt: skip
+    """Write the student files: stubs (every marked answer removed), notebook, grader wheel, CI workflow.
+
+    Nothing is written when a file there differs from the release, unless --force;
+    files already as released are left alone.
+    """
+    from grader.generated_files import WouldOverwrite
+    from grader.install import InstallError
     from grader.release import ReleaseError, write_release
 
     try:
-        written = write_release(reference_dir, out_dir)
-    except (ReleaseError, OSError) as exc:
+        written = write_release(reference_dir, out_dir, requirement, force, fail_under)
+    except (ReleaseError, InstallError, WouldOverwrite, OSError) as exc:
         raise click.UsageError(str(exc)) from exc
-    for path in written:
-        click.echo(f"wrote {path}")
+    for item in written:
+        click.echo(f"{item.state} {item.path}")
 
 
 @main.command("init-ci")
 @click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."))
 @click.option("--fail-under", type=click.FloatRange(min=0), default=None,
               help="Fail the job below this score (default: full marks of the shipped rubric).")
-@click.option("--grader-version", default=__version__, show_default=True,
-              help="The cnn-grader release the workflow installs from the package index.")
+@click.option("--requirement", default=None, help=_REQUIREMENT_HELP.replace("the files", "the workflow"))
 @click.option("--python", "python_version", default="3.11", show_default=True, help="Python of the runner.")
-@click.option("--force", is_flag=True, help="Replace an existing workflow file.")
-def init_ci(repository: Path, fail_under: float | None, grader_version: str, python_version: str,
+@click.option("--force", is_flag=True, help="Replace an existing workflow file (and wheel).")
+def init_ci(repository: Path, fail_under: float | None, requirement: str | None, python_version: str,
             force: bool) -> None:  # fmt: skip
     """Write a GitHub Actions workflow that grades the student REPOSITORY (default: here).
 
-    It installs cnn-grader==VERSION, runs `cnn-grader grade . --fail-under N` and
-    appends report.md to the job summary.
+    It installs the course's cnn-grader (by default a wheel it puts in the
+    repository), runs `cnn-grader grade . --fail-under N` and appends report.md
+    to the job summary.
     """
-    from grader.ci_workflow import CiSettings, write_workflow
+    from grader.ci_workflow import write_workflow
+    from grader.generated_files import WouldOverwrite
+    from grader.install import InstallError, install_source
 
     if fail_under is None:
         fail_under = sum(spec.points for spec in load_rubric().checks.values())
     try:
-        path = write_workflow(CiSettings(grader_version, fail_under, python_version), repository, force)
-    except (FileExistsError, OSError) as exc:
+        install = install_source(requirement)
+        written = write_workflow(install, fail_under, repository, force, python_version)
+    except (InstallError, WouldOverwrite, OSError) as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(f"wrote {path}: grades with cnn-grader {grader_version}, fails below {fail_under:g}")
+    for item in written:
+        click.echo(f"{item.state} {item.path}")
+    click.echo(f"the workflow installs {install.description} and fails below {fail_under:g}")
 
 
 @main.command()

@@ -129,7 +129,8 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
     notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
                                         for note in outcomes[part].notes)]  # fmt: skip
-    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts))
 
 
 @dataclass(frozen=True)
