@@ -33,6 +33,7 @@ class TestImage:
     low: np.ndarray
     high: np.ndarray
     bicubic: np.ndarray
+    colour: np.ndarray | None = None  # the HR crop in colour (uint8 RGB), for the report's pictures
 
 
 def downscale(high: np.ndarray, factor: int) -> np.ndarray:
@@ -84,11 +85,13 @@ def make_patch_bank(
 
 
 def make_test_images(
-    images: Sequence[np.ndarray], names: Sequence[str], factor: int, max_side: int
+    images: Sequence[np.ndarray], names: Sequence[str], factor: int, max_side: int,
+    colour: Sequence[np.ndarray] = (),
 ) -> tuple[TestImage, ...]:
-    """Centre crops (at most `max_side`, a multiple of `factor`) with LR and bicubic versions."""
+    """Centre crops (at most `max_side`, a multiple of `factor`) with LR and bicubic versions;
+    `colour`, the same photos in RGB, gives each its crop in colour."""
     tests = []
-    for name, image in zip(names, images):
+    for index, (name, image) in enumerate(zip(names, images)):
         if min(image.shape[:2]) < MIN_TEST_SIDE * factor:
             raise DataError(f"test image {name} is {image.shape[1]}x{image.shape[0]} pixels; the PSNR check "
                             f"needs at least {MIN_TEST_SIDE * factor} on each side at r = {factor}")  # fmt: skip
@@ -97,8 +100,11 @@ def make_test_images(
         top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
         high = image[top : top + h, left : left + w]
         low = downscale(high, factor).astype(np.float32) / 255.0
+        rgb = colour[index][top : top + h, left : left + w] if index < len(colour) else None
+        if rgb is not None and rgb.shape[:2] != high.shape:
+            rgb = None
         tests.append(
-            TestImage(name, low, high.astype(np.float32) / 255.0, bicubic_upscale(low, (h, w)))
+            TestImage(name, low, high.astype(np.float32) / 255.0, bicubic_upscale(low, (h, w)), rgb)
         )
     return tuple(tests)
 

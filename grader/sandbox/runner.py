@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from contextlib import nullcontext
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.limits import output_message, processes_message, signal_hint
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
+from grader.sandbox.progress_channel import StepNote, Watcher
 from grader.sandbox.protocol import (
     OUT_DIR,
     Job,
@@ -134,8 +136,11 @@ class Zygote:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, parts: Sequence[PartJob], submission_dir: Path) -> dict[str, PartRun]:
-        """Run every part on its own fresh copy of the submission; never raises for what children do."""
+    def run(self, parts: Sequence[PartJob], submission_dir: Path,
+            on_progress: Callable[[StepNote], None] | None = None) -> dict[str, PartRun]:  # fmt: skip
+        """Run every part on its own fresh copy of the submission; never raises for what children do.
+
+        `on_progress` receives each part's current step and training loss while it runs (display only)."""
         entries, feeds = [], []
         for part in parts:
             io_dir, scratch = self.work_dir / part.job.part / "io", self.work_dir / part.job.part / "scratch"
@@ -153,7 +158,8 @@ class Zygote:
         started = time.monotonic()
         log = EventLog(frozenset(p.job.part for p in parts), event_line_limit(limits.output_kb))
         stderr = Tail(STDERR_TAIL)
-        with Feeder(feeds):
+        watched = [(p.job.part, self.work_dir / p.job.part / "io") for p in parts]
+        with Feeder(feeds), Watcher(watched, on_progress) if on_progress else nullcontext():
             self._communicate(plan, log, stderr, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
         events = log.events
         self.part_pids = {e["pid"] for e in events["started"].values() if _plausible_pid(e.get("pid"))}
