@@ -114,28 +114,31 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def leftovers(token: str, repo: Path, grace_s: float = 3.0) -> list[str]:
-    """Live processes naming the case's token, or sandbox processes of this repository's grader."""
+def leftovers(token: str, markers: list[str], grace_s: float = 3.0) -> list[str]:
+    """Live processes naming the case's token, or carrying the marker of a sandbox its grade started.
+
+    Only this grade's: other grades may be running at the same time (a parallel test run).
+    """
     deadline = time.monotonic() + grace_s
     while True:
-        found = _sandbox_processes(token, repo)
+        found = _sandbox_processes(token, markers)
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)  # processes killed a moment ago may still be exiting
 
 
-def _sandbox_processes(token: str, repo: Path) -> list[str]:
+def _sandbox_processes(token: str, markers: list[str]) -> list[str]:
     found = []
+    entries = [marker.encode() + b"\0" for marker in markers]
     for pid, info in process_table().items():
         if info.zombie or pid == os.getpid():
             continue
         try:
             cmdline = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            environ = (PROC / str(pid) / "environ").read_bytes()
+            environ = b"\0" + (PROC / str(pid) / "environ").read_bytes()
         except OSError:
             continue
-        ours = b"CNN_GRADER_SANDBOX=" in environ and str(repo) in cmdline
-        if token in cmdline or ours:
+        if token in cmdline or any(b"\0" + entry in environ + b"\0" for entry in entries):
             found.append(f"{pid}: {cmdline[:200]}")
     return found
 
