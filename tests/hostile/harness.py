@@ -24,7 +24,8 @@ from grader.grading import Session
 from grader.results import PARTS
 from grader.rubric import Rubric, rubric_from_dict, tomllib
 from grader.sandbox.isolation import Isolation, detect_isolation
-from grader.sandbox.processes import PROC, process_table
+from grader.sandbox.processes import PROC, descendants, process_table
+from grader.sandbox.runner import MARKER_VARIABLE
 from tests.conftest import FAST_RUBRIC, REFERENCE
 
 HOSTILE = Path(__file__).resolve().parent
@@ -125,6 +126,20 @@ def leftovers(token: str, markers: list[str], grace_s: float = 3.0) -> list[str]
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)  # processes killed a moment ago may still be exiting
+
+
+def sandbox_markers(root: int) -> list[str]:
+    """The sandbox markers (`CNN_GRADER_SANDBOX=...`) in the environments of `root`'s descendants:
+    the sandboxes a grader process started and still runs, found from outside it."""
+    prefix = f"{MARKER_VARIABLE}=".encode()
+    found = set()
+    for pid in descendants(process_table(), root):
+        try:
+            environ = (PROC / str(pid) / "environ").read_bytes()
+        except OSError:
+            continue
+        found.update(entry.decode() for entry in environ.split(b"\0") if entry.startswith(prefix))
+    return sorted(found)
 
 
 def _sandbox_processes(token: str, markers: list[str]) -> list[str]:

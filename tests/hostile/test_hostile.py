@@ -81,7 +81,6 @@ def test_hostile_submission(
 
     _assert_report_written(report, tmp_path / "out")
     _assert_scores(report, expect)
-    assert markers, "the grade started no sandbox"
     assert leftovers(token, markers) == [], "processes left running after the grade"
     after = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
     if session.isolation.filesystem_hidden or not expect.canary:
