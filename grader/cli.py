@@ -171,6 +171,48 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
     click.echo(f"gradebook -> {gradebook}; summary -> {gradebook.parent / 'summary.html'}")
 
 
+@main.command()
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rubric TOML file (default: the shipped rubric).")
+@click.option("--device", type=click.Choice(DEVICES), default=DEFAULTS.device, show_default=True)
+@click.option("--seed", type=int, default=None, help="Replace the rubric's seed.")
+@click.option("--part", "parts", type=click.Choice(PARTS), multiple=True, help="Only this part (repeatable).")
+def prepare(rubric_path: Path | None, device: str, seed: int | None, parts: tuple[str, ...]) -> None:
+    """Compute the course's plans (inputs, expected answers) into the cache folder now.
+
+    Grades and batches then only read them: faster, and the grading process never
+    loads torch (what keeps a grade inside Gradescope's default container).
+    """
+    from grader.grading import prepare_plans
+    from grader.plan_cache import cache_root
+
+    session = _session(rubric_path, {**_NO_SETTINGS, "device": device, "seed": seed, "parts": parts}, None)
+    _guarded(lambda: prepare_plans(session))
+    click.echo(f"{session.plans.misses} plan(s) prepared, {session.plans.hits} already there -> "
+               f"{cache_root() / 'plans'}")  # fmt: skip
+
+
+@main.command("gradescope-bundle")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
+              show_default=True, help="The zip to upload to Gradescope.")
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Your course's rubric (default: the shipped one).")
+@click.option("--seed", type=int, default=None, help="Replace the rubric's seed (keep it secret).")
+@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The cnn-grader wheel to install (default: built from this grader's source).")
+def gradescope_bundle(out_path: Path, rubric_path: Path | None, seed: int | None, wheel: Path | None) -> None:
+    """Build Gradescope's autograder zip: setup.sh, run_autograder, the rubric and the wheel."""
+    from grader.gradescope_bundle import BundleError, build_bundle
+
+    try:
+        path, warning = build_bundle(out_path, rubric_path, seed, wheel)
+    except (BundleError, RubricError, OSError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (docs/gradescope.md)")
+
+
 def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: float | None) -> Any:
     from grader.grading import open_session
 

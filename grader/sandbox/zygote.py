@@ -21,6 +21,7 @@ child in its own session, with stdout and stderr on pipes it reads itself
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import selectors
@@ -94,6 +95,9 @@ def main(argv: list[str]) -> None:
     import grader.probes.srnet  # noqa: F401
     from grader.sandbox import child
 
+    # What was imported stays out of the garbage collector's sight: a child's collections would
+    # otherwise touch, and so copy, every page of torch's objects it shares with this process.
+    gc.freeze()
     become_subreaper()
     set_dumpable(False)  # before any child exists: its /proc entries, fd/1 included, closed to them
     plan = json.loads(sys.stdin.read())
