@@ -8,6 +8,7 @@ the report are unaffected, and every check gets a result.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
@@ -187,23 +188,50 @@ def _grade_parts(
         clock = time.monotonic()
         for part in plans:
             show.phase(staged.name, part, "starting the sandbox")
-        runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note))
-        timings["sandbox"] = time.monotonic() - clock
-        clock = time.monotonic()
-        for part, plan in plans.items():
-            specs = {spec.name: spec for spec in session.rubric.for_part(part)}
-            seen = Seen(runs[part])
-            results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
-            outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
-            timings[f"part.{part}"] = runs[part].duration_s
-            pictures = time.monotonic()
-            show.phase(staged.name, part, "scoring done; computing the report's pictures")
-            outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
-            timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
-        timings["score"] = time.monotonic() - clock
+        # A part is scored as soon as its child ends, while the others still train: one scorer
+        # thread (scoring sets torch's thread count and deterministic mode, which are global).
+        with ThreadPoolExecutor(1, thread_name_prefix="cnn-grader-score") as scorer:
+            early: dict[str, tuple[PartRun, Future[_Scored]]] = {}
+
+            def score_early(run: PartRun) -> None:
+                if run.part in plans:
+                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part]))
+
+            runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note), on_exit=score_early)
+            timings["sandbox"] = time.monotonic() - clock
+            clock = time.monotonic()
+            for part, plan in plans.items():
+                ahead = early.get(part)
+                scored = ahead[1].result() if ahead and ahead[0] is runs[part] else \
+                    _score_part(session, staged.name, runs[part], plan)  # fmt: skip
+                outcomes[part] = scored.outcome
+                timings[f"part.{part}"] = runs[part].duration_s
+                for key, seconds in scored.timings.items():
+                    timings[key] = timings.get(key, 0.0) + seconds
+        timings["score"] = time.monotonic() - clock  # what scoring adds after the last part ended
     for part in parts:
         show.phase(staged.name, part, "done")
     return outcomes
+
+
+@dataclass(frozen=True)
+class _Scored:
+    outcome: _PartOutcome
+    timings: dict[str, float]  # seconds of scoring and of the report's pictures
+
+
+def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
+    """Evaluate the part's checks on what its child left, then the report's pictures."""
+    started = time.monotonic()
+    part = run.part
+    specs = {spec.name: spec for spec in session.rubric.for_part(part)}
+    seen = Seen(run)
+    results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
+    outcome = _PartOutcome(results, _log(run), run.notes)
+    pictures = time.monotonic()
+    session.progress.phase(name, part, "scoring done; computing the report's pictures")
+    outcome = replace(outcome, visuals=collect_visuals(part, seen, plan, results, session.seed))
+    return _Scored(outcome, {f"score.{part}": pictures - started, "visuals": time.monotonic() - pictures})
 
 
 def plan_part(session: Session, part: str, source: PartSource) -> Any:

@@ -7,13 +7,18 @@ graded whole, to show that the other parts keep their full marks.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from grader import grading
 from grader.grading import Session, grade
+from grader.sandbox import runner
+from grader.sandbox.runner import PartRun, Zygote
 from grader.results import PARTS, Report, Status
 from grader.rubric import tomllib
 from tests.conftest import ASSIGNMENT, MUTANTS, REFERENCE, overlay_fixture, part_session
+from tests.test_determinism import without_timings
 
 # One per part and per way of failing: wrong values, a crash at import, a syntax error, torch's own op.
 WHOLE = ["cnn-flatten-order", "cnn-raises-at-import", "srnet-syntax-error", "srnet-last-conv-r-channels",
@@ -80,3 +85,62 @@ def test_missing_part_file_costs_only_that_part(tmp_path: Path, fast_session: Se
     assert totals["srnet"] == (0.0, 10.0)
     assert totals["cnn"] == (10.0, 10.0) and totals["pixel_shuffle"] == (10.0, 10.0)
     assert all("srnet.py is missing" in t.output for t in report.tests if t.part == "srnet")
+
+
+def _record_scoring(monkeypatch: pytest.MonkeyPatch, *, early: bool = True) -> tuple[list[str], list[str]]:
+    """Parts scored while the sandbox still ran, and all parts scored, in order.
+
+    `early=False` grades as before scoring overlapped the run: every part after the end."""
+    running, scored = [True], []
+    during: list[str] = []
+    run, score = Zygote.run, grading._score_part
+
+    def watched_run(self: Zygote, *args: Any, **kwargs: Any) -> dict[str, PartRun]:
+        if not early:
+            kwargs.pop("on_exit", None)
+        try:
+            return run(self, *args, **kwargs)
+        finally:
+            running.clear()
+
+    def watched_score(session: Session, name: str, part_run: PartRun, plan: Any) -> Any:
+        (during if running else scored).append(part_run.part)
+        return score(session, name, part_run, plan)
+
+    monkeypatch.setattr(Zygote, "run", watched_run)
+    monkeypatch.setattr(grading, "_score_part", watched_score)
+    return during, scored
+
+
+def test_a_part_is_scored_while_the_others_still_run(fast_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The part that ends first is scored while the sandbox still runs the others, and the report
+    is the same as when every part is scored after the sandbox's end."""
+    during, after = _record_scoring(monkeypatch)
+    overlapped = grade(REFERENCE, session=fast_session)
+    assert during and sorted(during + after) == sorted(PARTS), (during, after)
+    monkeypatch.undo()
+    during, after = _record_scoring(monkeypatch, early=False)
+    at_the_end = grade(REFERENCE, session=fast_session)
+    assert during == [] and sorted(after) == sorted(PARTS)
+    assert without_timings(overlapped) == without_timings(at_the_end)
+    assert overlapped.score == overlapped.max_score
+
+
+def test_a_part_whose_results_changed_after_its_end_is_read_and_scored_again(
+    fast_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a part's leftover processes could still write after its child ended is not scored
+    early: if the out files differ once everything is killed, the part is read and scored anew."""
+    calls: dict[str, int] = {}
+    digest = runner.out_digest
+
+    def changing(io_dir: Path, probes: Any) -> bytes:
+        part = io_dir.parent.name
+        calls[part] = calls.get(part, 0) + 1
+        return digest(io_dir, probes) + bytes([calls[part]])  # differs between the early and the final read
+
+    monkeypatch.setattr(runner, "out_digest", changing)
+    during, after = _record_scoring(monkeypatch)
+    report = grade(REFERENCE, session=fast_session)
+    assert during and all(part in after for part in during), (during, after)
+    assert report.score == report.max_score

@@ -19,7 +19,7 @@ import selectors
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from grader.interrupts import cancelled
 from grader.text import clean, decode
@@ -37,6 +37,7 @@ class EventLog:
     line_limit: int
     events: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     dropped_lines: int = 0
+    on_exit: Callable[[str, dict[str, Any]], None] | None = None  # hears each part's exit event as it comes
     _line: bytearray = field(default_factory=bytearray)
     _skipping: bool = False  # inside a line already longer than the limit
 
@@ -71,6 +72,8 @@ class EventLog:
             self.dropped_lines += 1
             return
         self.events[event["event"]][event["part"]] = {clean(str(k)): _cleaned(v) for k, v in event.items()}
+        if event["event"] == "exit" and self.on_exit is not None:
+            self.on_exit(event["part"], self.events["exit"][event["part"]])
 
 
 def _cleaned(value: Any) -> Any:

@@ -59,10 +59,21 @@ class PartFeed:
     released: int = 0
     frozen: dict[str, ProbeResult] = field(default_factory=dict)
     failure: str = ""  # why the feeder stopped serving this part early, if it did
+    closed: bool = False  # the part ended: nothing more is released or frozen
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def step(self) -> None:
         """Release every probe whose predecessor's result is in; never blocks."""
-        while self.released < len(self.probes):
+        with self._lock:
+            self._step()
+
+    def close(self) -> None:
+        """Stop serving the part (its child ended), waiting for a step under way to finish."""
+        with self._lock:
+            self.closed = True
+
+    def _step(self) -> None:
+        while self.released < len(self.probes) and not self.closed:
             if self.released:
                 before = self.probes[self.released - 1]
                 result = read_probe(self.io_dir, before)
@@ -121,7 +132,7 @@ class Feeder:
                     feed.failure = f"{type(exc).__name__}: {exc}"
                     active.remove(feed)
                     continue
-                if feed.released == len(feed.probes):
+                if feed.released == len(feed.probes) or feed.closed:
                     active.remove(feed)
             self.stop.wait(POLL_S)
 

@@ -9,6 +9,7 @@ comes from the part's out folder and is checked as untrusted data (see
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -36,11 +37,15 @@ from grader.sandbox.limits import Limits, output_message, processes_message, sig
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
 from grader.sandbox.progress_channel import StepNote, Watcher
 from grader.sandbox.protocol import (
+    MAX_ARRAY_BYTES,
     OUT_DIR,
+    STARTED_FILE,
+    MalformedOutput,
     Job,
     ProbeResult,
     ProbeStatus,
     encode_arrays,
+    read_out_file,
     read_probe,
     started_probes,
     write_job,
@@ -136,10 +141,16 @@ class Zygote:
         self.close()
 
     def run(self, parts: Sequence[PartJob], submission_dir: Path,
-            on_progress: Callable[[StepNote], None] | None = None) -> dict[str, PartRun]:  # fmt: skip
+            on_progress: Callable[[StepNote], None] | None = None,
+            on_exit: Callable[[PartRun], None] | None = None) -> dict[str, PartRun]:  # fmt: skip
         """Run every part on its own fresh copy of the submission; never raises for what children do.
 
-        `on_progress` receives each part's current step and training loss while it runs (display only)."""
+        `on_progress` receives each part's current step and training loss while it runs (display only).
+        `on_exit` receives each part's run as soon as its child ends, while other parts may still
+        run, so that the parent can score it meanwhile. Whatever the sandbox leaves running is only
+        killed at the end, so that run counts only if nothing changed it since: the returned run of
+        such a part is that same object (`is`) when its out folder, exit and limits stayed the same,
+        and a run read again after the kill otherwise."""
         entries, feeds = [], []
         for part in parts:
             io_dir, scratch = self.work_dir / part.job.part / "io", self.work_dir / part.job.part / "scratch"
@@ -155,7 +166,24 @@ class Zygote:
         plan = {"parts": entries, "workers": self.settings.workers, "count_processes": self.cgroups is None,
                 "limits": {"processes": limits.processes, "output_kb": limits.output_kb}}  # fmt: skip
         started = time.monotonic()
-        log = EventLog(frozenset(p.job.part for p in parts), event_line_limit(limits.output_kb))
+        by_name = {p.job.part: (p, feed) for p, feed in zip(parts, feeds)}
+        early: dict[str, tuple[PartRun, bytes, dict[str, Any], int]] = {}
+
+        def exited(name: str, event: dict[str, Any]) -> None:
+            part, feed = by_name[name]
+            feed.close()  # nothing is released or frozen after the child's end: what is read now stays
+            if on_exit is None or name in early:
+                return
+            try:
+                hits = self.cgroups.limit_hits(name) if self.cgroups else 0
+                digest = out_digest(self.work_dir / name / "io", part.job.probes)
+                run = _part_run(part, feed, event, limits, time.monotonic() - started, "", hits)
+            except Exception:  # noqa: BLE001 - the part is read again at the end, as without on_exit
+                return
+            early[name] = (run, digest, dict(event), hits)
+            on_exit(run)
+
+        log = EventLog(frozenset(p.job.part for p in parts), event_line_limit(limits.output_kb), on_exit=exited)
         stderr = Tail(STDERR_TAIL)
         watched = [(p.job.part, self.work_dir / p.job.part / "io") for p in parts]
         with Feeder(feeds), Watcher(watched, on_progress) if on_progress else nullcontext():
@@ -166,11 +194,17 @@ class Zygote:
         self.close()
         duration = time.monotonic() - started
         problem = decode(bytes(stderr.data))[-2000:] if self.process.returncode else ""
-        return {
-            p.job.part: _part_run(p, feed, events["exit"].get(p.job.part), limits, duration, problem,
-                                  hits[p.job.part])
-            for p, feed in zip(parts, feeds)
-        }  # fmt: skip
+        runs = {}
+        for p, feed in zip(parts, feeds):
+            name = p.job.part
+            if name in early:
+                run, digest, event, early_hits = early[name]
+                if (events["exit"].get(name) == event and hits[name] == early_hits
+                        and out_digest(self.work_dir / name / "io", p.job.probes) == digest):  # fmt: skip
+                    runs[name] = run
+                    continue
+            runs[name] = _part_run(p, feed, events["exit"].get(name), limits, duration, problem, hits[name])
+        return runs
 
     def _communicate(self, plan: dict[str, Any], log: EventLog, stderr: Tail, timeout: float) -> None:
         """Send the plan, then read the zygote's events and stderr, with bounded memory, until
@@ -202,6 +236,20 @@ class Zygote:
             self.process.kill()
             self.process.wait()
         self.closed = True
+
+
+def out_digest(io_dir: Path, probes: Sequence[str]) -> bytes:
+    """A digest of the out files a part's run is read from (see `_collect`), as they are now."""
+    digest = hashlib.blake2b(digest_size=32)
+    names = [STARTED_FILE, *(f"{probe}{suffix}" for probe in probes for suffix in (".json", ".npz"))]
+    for name in names:
+        try:
+            data = read_out_file(io_dir, name, MAX_ARRAY_BYTES + 1, truncate=True)
+            entry = b"-" if data is None else b"F" + hashlib.blake2b(data, digest_size=32).digest()
+        except MalformedOutput as exc:
+            entry = b"E" + str(exc).encode("utf-8", "replace")
+        digest.update(len(entry).to_bytes(8, "little") + entry)
+    return digest.digest()
 
 
 def _make_cgroups(settings: SandboxSettings, parts: Sequence[str]) -> PartCgroups | None:
