@@ -194,8 +194,8 @@ def _grade_parts(
             early: dict[str, tuple[PartRun, Future[_Scored]]] = {}
 
             def score_early(run: PartRun) -> None:
-                if run.part in plans:
-                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part]))
+                if run.part in plans:  # on one core: the others train on theirs
+                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part], 1))
 
             runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note), on_exit=score_early)
             timings["sandbox"] = time.monotonic() - clock
@@ -220,8 +220,18 @@ class _Scored:
     timings: dict[str, float]  # seconds of scoring and of the report's pictures
 
 
-def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
-    """Evaluate the part's checks on what its child left, then the report's pictures."""
+def _score_part(session: Session, name: str, run: PartRun, plan: Any, threads: int | None = None) -> _Scored:
+    """Evaluate the part's checks on what its child left, then the report's pictures, with at most
+    `threads` threads in numpy's and scikit-learn's pools (the t-SNE) when given."""
+    if threads is None:
+        return _score(session, name, run, plan)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return _score(session, name, run, plan)
+
+
+def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     started = time.monotonic()
     part = run.part
     specs = {spec.name: spec for spec in session.rubric.for_part(part)}

@@ -27,10 +27,6 @@ class Moments:
     exp_avg: "Tensor | None" = None
     exp_avg_sq: "Tensor | None" = None
 
-    def resume(self, step: int, exp_avg: "Tensor", exp_avg_sq: "Tensor") -> None:
-        """The state after `step` steps, as a checkpoint recorded it."""
-        self.step, self.exp_avg, self.exp_avg_sq = step, exp_avg, exp_avg_sq
-
 
 @dataclass
 class Adam:
@@ -51,13 +47,6 @@ class Adam:
     def __post_init__(self) -> None:
         self.params = list(self.params)
         self.states = [Moments() for _ in self.params]
-
-    def moments(self, param: "Tensor") -> Moments:
-        """The state of `param` (one of `params`, the same tensor object)."""
-        for candidate, state in zip(self.params, self.states):
-            if candidate is param:
-                return state
-        raise KeyError("not a parameter of this optimiser")
 
     def zero_grad(self) -> None:
         """Drop the gradients (torch's default `set_to_none=True`)."""

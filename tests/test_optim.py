@@ -19,18 +19,10 @@ def small_net() -> nn.Module:
 
 
 def train(net: nn.Module, optimizer: object, schedule: object = None, lr_of: object = None, steps: int = 25) -> None:
-    train_from(net, optimizer, schedule, lr_of, start=0, steps=steps)
-
-
-def train_from(net: nn.Module, optimizer: object, schedule: object = None, lr_of: object = None, *, start: int,
-               steps: int) -> None:  # fmt: skip
-    """Steps `start` to `steps` of a run whose batches depend only on the step."""
     generator = torch.Generator().manual_seed(1)
     for step in range(steps):
         x = torch.rand(5, 1, 8, 8, generator=generator)
         target = torch.randint(0, 3, (5,), generator=generator)
-        if step < start:
-            continue
         optimizer.zero_grad()  # type: ignore[attr-defined]
         nn.functional.cross_entropy(net(x), target).backward()
         if lr_of is not None:
@@ -75,16 +67,3 @@ def test_training_with_it_never_loads_torch_dynamo() -> None:
             "print('torch._dynamo' in sys.modules)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
-
-
-def test_resuming_from_a_state_continues_as_the_uninterrupted_run() -> None:
-    whole, part = small_net(), small_net()
-    train(whole, adam(list(whole.parameters()), lr=1e-2), steps=6)
-    first = adam(list(part.parameters()), lr=1e-2)
-    train(part, first, steps=3)
-    saved = [(s.step, s.exp_avg.clone(), s.exp_avg_sq.clone()) for s in first.states]  # type: ignore[union-attr]
-    again = adam(list(part.parameters()), lr=1e-2)
-    for param, (step, exp_avg, exp_avg_sq) in zip(part.parameters(), saved):
-        again.moments(param).resume(step, exp_avg, exp_avg_sq)
-    train_from(part, again, start=3, steps=6)
-    assert all(torch.equal(a, b) for a, b in zip(whole.parameters(), part.parameters()))
