@@ -25,6 +25,7 @@ from tests.hostile.harness import (
     HOSTILE,
     ZIP_BUILDERS,
     Expectation,
+    answers,
     build_overlay,
     leftovers,
     session_for,
@@ -60,7 +61,8 @@ def test_hostile_submission(
     if expect.zip:
         submission = ZIP_BUILDERS[expect.zip](tmp_path)
     else:
-        submission = build_overlay(case, tmp_path / "submission", hostile)
+        extra = {"answers.npz": answers(session)} if expect.answers else None
+        submission = build_overlay(case, tmp_path / "submission", hostile, extra)
     before = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
 
     report = grade(submission, session=session)
