@@ -99,6 +99,19 @@ def module_source(extracted: Extracted, names: Iterable[str]) -> str:
     >>> "import os" in module_source(ex, ["f"]), "import math" in module_source(ex, ["f"])
     (False, True)
     """
+    return module_with_origins(extracted, names)[0]
+
+
+def module_with_origins(extracted: Extracted, names: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+    """`module_source`, and for each of its lines where it came from in the notebook
+    (`cell 4, line 7`; "" for the lines the grader wrote), so that a traceback in the
+    built module can name the student's own cell and line.
+
+    >>> ex = extract_definitions([Cell("cell 3", "import math\\ndef f():\\n    return math.pi")])
+    >>> text, origins = module_with_origins(ex, ["f"])
+    >>> origins[text.splitlines().index("    return math.pi")]
+    'cell 3, line 3'
+    """
     statements = extracted.statements
     wanted = set(names)
     if not any("*" in s.binds for s in statements):
@@ -112,7 +125,14 @@ def module_source(extracted: Extracted, names: Iterable[str]) -> str:
         statements = tuple(s for i, s in enumerate(statements) if i in chosen)
     header = "# Built by cnn-grader from the definitions in the submission.\n"
     blocks = [f"# {s.where}\n{s.text}" for s in statements]
-    return "\n".join([*extracted.future, header, *blocks]) + "\n"
+    text = "\n".join([*extracted.future, header, *blocks]) + "\n"
+    origins: list[str] = [""] * sum(len(f.splitlines()) for f in extracted.future) + ["", ""]
+    for s in statements:
+        label, _, first = s.where.rpartition(", line ")
+        origins.append("")  # the `# cell 4, line 2` comment above the block
+        start = int(first) if first.isdigit() else 0
+        origins += [f"{label}, line {start + i}" if start else "" for i in range(len(s.text.splitlines()))]
+    return text, tuple(origins)
 
 
 def _judge(node: ast.stmt, cell: Cell, bound: set[str], lazy: bool, local: frozenset[str],

@@ -19,11 +19,13 @@ from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
 from grader.observations import Seen
+from grader.locations import in_notebook
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
-from grader.parts.context import PlanContext
+from grader.parts.context import PartSource, PlanContext
+from grader.plan_cache import PlanCache, cache_key, cache_root, data_stamp
 from grader.results import PARTS, CheckResult, Report, Status
 from grader.rubric import CheckSpec, Rubric, load_rubric
 from grader.sandbox.feed import group_inputs
@@ -33,6 +35,7 @@ from grader.submission import StagedSubmission
 from grader.visibility import is_public
 from grader.workspace import Workspace, open_workspace
 
+UNREADABLE = "unreadable"  # report.sandbox key: why the submission could not be staged at all
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
 
 
@@ -50,6 +53,7 @@ class Session:
     data: DataCache
     isolation: Isolation
     memo: dict[Any, Any] = field(default_factory=dict)
+    plans: PlanCache = field(default_factory=lambda: PlanCache(None))  # prepared plans, per part
 
     @property
     def seed(self) -> int:
@@ -76,7 +80,21 @@ def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session
         workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
         data=DataCache(options.mnist_root, options.sr_root),
         isolation=detect_isolation(device=device),
+        plans=PlanCache(cache_root() / "plans" if options.plan_cache else None),
     )
+
+
+def prepare_plans(session: Session) -> None:
+    """Compute (or load) every graded part's prepared plan now, once, before grades run at once.
+
+    A part whose data cannot be read is left to each grade, which reports it.
+    """
+    for part in (p for p in PARTS if p in session.options.parts):
+        ctx = _plan_context(session, part)
+        try:
+            session.plans.get(plan_key(session, part, ctx.probes), lambda: PLANNERS[part].prepare(ctx))
+        except Exception:  # noqa: BLE001 - each grade meets the same problem and reports it per part
+            continue
 
 
 def grade(submission: Path | str, options: GradeOptions | None = None, session: Session | None = None) -> Report:
@@ -102,12 +120,17 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     timings = {"stage": time.monotonic() - workspace.started}
     if workspace.staged is None or workspace.zygote is None:
         tests = _all_errors(session, workspace.problem)
-        return _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
+        report = _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
+        # A batch lists it as not gradable, with this reason.
+        return replace(report, sandbox={**report.sandbox, UNREADABLE: workspace.problem})
     parts = [p for p in PARTS if p in session.options.parts]
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
-    tests = [result for part in parts for result in outcomes[part].results]
-    notes = [*workspace.staged.notes, *(f"{part}: {note}" for part in parts for note in outcomes[part].notes)]
-    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    origins = workspace.staged.origins
+    tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
+    notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
+                                        for note in outcomes[part].notes)]  # fmt: skip
+    report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts))
 
 
 @dataclass(frozen=True)
@@ -138,7 +161,7 @@ def _grade_parts(
             continue
         clock = time.monotonic()
         try:
-            plans[part] = PLANNERS[part].plan(_plan_context(session, part), source)
+            plans[part] = plan_part(session, part, source)
             timings[f"plan.{part}"] = time.monotonic() - clock
         except DataError as exc:
             outcomes[part] = _PartOutcome(_errors(session, part, f"grader data problem: {exc}"), {})
@@ -167,6 +190,27 @@ def _grade_parts(
             timings[f"score.{part}"] = time.monotonic() - started  # with the trained model's evaluation
         timings["score"] = time.monotonic() - clock
     return outcomes
+
+
+def plan_part(session: Session, part: str, source: PartSource) -> Any:
+    """The part's plan for one submission: the prepared plan (computed once per course and
+    cached, whatever fields it has), specialised to the submission by the part's cheap step."""
+    ctx = _plan_context(session, part)
+    key = plan_key(session, part, ctx.probes)
+    prepared = session.plans.get(key, lambda: PLANNERS[part].prepare(ctx))
+    return PLANNERS[part].specialise(prepared, source)
+
+
+def plan_key(session: Session, part: str, probes: frozenset[str] | None) -> str:
+    """What a prepared plan depends on: the grader, the rubric, the seed, the device and the data."""
+    return cache_key({
+        "part": part,
+        "rubric": repr(replace(session.rubric, source="")),
+        "seed": session.seed,
+        "device": session.device,
+        "probes": sorted(probes) if probes is not None else None,
+        "data": data_stamp(session.options.mnist_root, session.options.sr_root),
+    })  # fmt: skip
 
 
 def _graded(session: Session, part: str) -> tuple[Check, ...]:

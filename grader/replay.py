@@ -24,15 +24,17 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
-import torch
-from torch import Tensor
 
-from grader.training import ADAM_BETAS, Checkpoint, LossOf, Recipe, fit
+if TYPE_CHECKING:  # torch is imported where the replay runs: a parent with cached plans may never need it
+    from torch import Tensor
 
-LossFactory = Callable[[Mapping[str, Tensor]], LossOf]  # the contract's named tensors -> a step's loss
+    from grader.training import Checkpoint, LossOf, Recipe
+
+LossFactory = Callable[[Mapping[str, "Tensor"]], "LossOf"]  # the contract's named tensors -> a step's loss
+ADAM_BETAS = (0.9, 0.999)  # torch's defaults for Adam and AdamW, which the grader's training uses
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def checkpoints_from(
     shapes: Mapping[str, tuple[int, ...]],
 ) -> list[Checkpoint]:
     """The child's checkpoint arrays as `Checkpoint`s; ValueError saying what does not fit."""
+    from grader.training import Checkpoint
+
     size = sum(math.prod(s) for s in shapes.values())
     for name, array in (("weights", weights), ("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)):
         if array is None:
@@ -211,6 +215,10 @@ def replay(
 
     Call it inside `grader.training.replay_settings`, so that floats round as in the child.
     """
+    import torch
+
+    from grader.training import fit
+
     moved = jump(checkpoints, names, recipe)
     if moved:
         return ReplayVerdict((), settings.tolerance, moved)

@@ -25,6 +25,21 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """The mistake a failed check most likely comes from, e.g.
+    `Diagnosis("cnn.flatten_order", "the embedding is flattened channels-last ...")`.
+
+    Found by comparing what the submission gave with the outputs of candidate
+    mistakes computed in the parent (see `grader.diagnosis`). `kind` is a
+    stable name for programs; `detail` a sentence for the student, which never
+    quotes a hidden check's inputs or the reference's code.
+    """
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One graded check, e.g. `CheckResult("cnn.output_shape", 2.0, 2.0, Status.PASSED)`."""
 
@@ -35,6 +50,7 @@ class CheckResult:
     output: str = ""
     value: float | None = None  # the measured quantity, e.g. test accuracy, where there is one
     visibility: str = "visible"  # from the rubric: "visible", "hidden" or "after_due_date"
+    diagnosis: Diagnosis | None = None  # the likely mistake, when a failed check can name it
 
     @property
     def part(self) -> str:
@@ -43,7 +59,33 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         entry = asdict(self)
         entry["status"] = self.status.value
+        if self.diagnosis is None:  # the contract: present only when a mistake is named
+            del entry["diagnosis"]
         return entry
+
+
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """A student's answer to a written question, for the instructor to grade by hand.
+
+    It earns no automatic points and never changes `Report.score`; `state` is
+    "answered", "unanswered" (the answer cell still holds its placeholder) or
+    "missing" (no answer cell found; `text` then says why). `text` is cleaned
+    and bounded by `grader.written`, but still the student's: escape it for
+    each format.
+    """
+
+    question: str  # e.g. "cnn.tsne_evolution"; starts with its part
+    title: str
+    state: str
+    text: str = ""
+
+    @property
+    def part(self) -> str:
+        return self.question.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "part": self.part, "grading": "manual", "automatic_points": 0}
 
 
 @dataclass(frozen=True)
@@ -68,6 +110,7 @@ class Report:
     sandbox: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     hidden_checks: tuple[str, ...] = ()  # `check` only: the checks it did not run, named and nothing more
+    written_answers: tuple[WrittenAnswer, ...] = ()  # graded by hand; not part of the score
 
     @property
     def score(self) -> float:
@@ -106,6 +149,7 @@ class Report:
             "sandbox": dict(self.sandbox),
             "timings": dict(self.timings),
             "hidden_checks": list(self.hidden_checks),
+            "written_answers": [a.to_dict() for a in self.written_answers],
         }
 
 
@@ -120,6 +164,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             output=str(t.get("output", "")),
             value=None if t.get("value") is None else float(t["value"]),
             visibility=str(t.get("visibility", "visible")),
+            diagnosis=_diagnosis(t.get("diagnosis")),
         )
         for t in doc["tests"]
     )
@@ -133,4 +178,14 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         sandbox=dict(doc.get("sandbox", {})),
         timings={str(k): float(v) for k, v in doc.get("timings", {}).items()},
         hidden_checks=tuple(str(n) for n in doc.get("hidden_checks", ())),
+        written_answers=tuple(
+            WrittenAnswer(str(a["question"]), str(a.get("title", "")), str(a.get("state", "")), str(a.get("text", "")))
+            for a in doc.get("written_answers", ())
+        ),
     )
+
+
+def _diagnosis(entry: Any) -> Diagnosis | None:
+    if not isinstance(entry, dict):
+        return None
+    return Diagnosis(str(entry.get("kind", "")), str(entry.get("detail", "")))

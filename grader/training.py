@@ -22,9 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from grader.oracle import HarnessSRNet, srnet_shapes
+from grader.oracle import as_tensors, srnet_forward, srnet_shapes
+from grader.replay import ADAM_BETAS
 
-ADAM_BETAS = (0.9, 0.999)  # torch's defaults for Adam and AdamW, written out: the replay bound uses them
 ADAMW_WEIGHT_DECAY = 0.01  # torch's default for AdamW
 
 
@@ -327,6 +327,29 @@ def upscale_images(model: nn.Module, images: Sequence[np.ndarray], device: str) 
         batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).to(device)
         outputs.append(model(batch[None, None]).float().cpu().numpy())
     return outputs
+
+
+class HarnessSRNet(nn.Module):
+    """The grader's ESPCN net, trainable, with a pluggable `pixel_shuffle` module.
+
+    The PixelShuffle part retrains this net twice, once with
+    `nn.PixelShuffle(r)` and once with the student's module, so that the
+    check depends on `pixel_shuffle.py` alone.
+    """
+
+    def __init__(self, params: Mapping[str, np.ndarray], pixel_shuffle: nn.Module) -> None:
+        super().__init__()
+        # Parameter names may not contain dots; the mapping keeps the contract's names.
+        self.weights = nn.ParameterDict(
+            {name.replace(".", "_"): nn.Parameter(t) for name, t in as_tensors(params).items()}
+        )
+        self.pixel_shuffle = pixel_shuffle
+
+    def named_weights(self) -> dict[str, Tensor]:
+        return {name.replace("_", ".", 1): t for name, t in self.weights.items()}
+
+    def forward(self, y: Tensor) -> Tensor:
+        return srnet_forward(self.named_weights(), y, self.pixel_shuffle)
 
 
 def train_harness_srnet(

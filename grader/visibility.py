@@ -47,4 +47,4 @@ def redact(report: Report) -> Report:
 def _redacted(result: CheckResult) -> CheckResult:
     if result.visibility != HIDDEN:
         return result
-    return replace(result, output=HIDDEN_OUTPUT, value=None)
+    return replace(result, output=HIDDEN_OUTPUT, value=None, diagnosis=None)

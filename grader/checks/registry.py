@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from grader.observations import ProbeFailed, Seen
-from grader.results import CheckResult, Status
+from grader.results import CheckResult, Diagnosis, Status
 from grader.rubric import CheckSpec
 from grader.sandbox.protocol import MalformedOutput, ProbeStatus
 
@@ -46,9 +46,11 @@ def check(name: str, probe: str | None = None, **params: type) -> Callable[[Chec
     return register
 
 
-def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = None) -> CheckResult:
+def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = None,
+           diagnosis: Diagnosis | None = None) -> CheckResult:  # fmt: skip
     """A result earning `fraction` of the check's points (clipped to [0, 1]);
-    `value` is what was measured, kept for calibration and statistics."""
+    `value` is what was measured, kept for calibration and statistics; `diagnosis`,
+    the likely mistake, is kept (and said in the text) only when points were lost."""
     fraction = min(max(float(fraction), 0.0), 1.0)
     if fraction >= 1.0:
         status = Status.PASSED
@@ -56,7 +58,12 @@ def scored(spec: CheckSpec, fraction: float, output: str, value: float | None = 
         status = Status.FAILED
     else:
         status = Status.PARTIAL
-    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output, value)
+    if status is Status.PASSED:
+        diagnosis = None
+    if diagnosis is not None:
+        output = f"{output}\nlikely mistake: {diagnosis.detail}"
+    return CheckResult(spec.name, round(spec.points * fraction, 4), spec.points, status, output, value,
+                       diagnosis=diagnosis)  # fmt: skip
 
 
 def linear_credit(value: float, floor: float, threshold: float) -> float:

@@ -3,30 +3,24 @@ evaluation of the trained weights the child returns (`assess`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
-from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, as_tensors, cnn_forward, random_params
+from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, random_params
 from grader.parts.context import PartSource, PlanContext
 from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
 from grader.trained import Provenance, TrainedCnn
-from grader.training import (
-    LossOf,
-    accuracy,
-    classifier_loss,
-    classifier_recipe,
-    epoch_order,
-    images_to_batch,
-    replay_settings,
-)
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from grader.training import LossOf
 
 PART = "cnn"
 MODULE = "cnn.py"
@@ -77,6 +71,19 @@ class CnnPlan:
 
 
 def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: CnnPlan, source: PartSource) -> CnnPlan:
+    """The prepared plan for one submission: only the module to import differs."""
+    return replace(prepared, job=replace(prepared.job, module=source.module))
+
+
+def prepare(ctx: PlanContext) -> CnnPlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here (and in the helpers): a parent whose plans come from the cache never loads torch.
+    from grader.training import epoch_order
+
     shapes_spec = ctx.rubric.spec("cnn.output_shape")
     train_spec = ctx.rubric.spec("cnn.accuracy")
     rng = ctx.rng("cnn.inputs")
@@ -97,17 +104,17 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
         train_labels=digits.train_labels[used],
         order=remapped.reshape(order.shape).astype(np.int64),
     )
-    replay_spec = replay_settings_for(ctx, "cnn.accuracy")
+    replay = replay_settings_for(ctx, "cnn.accuracy")
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             "batch_sizes": list(batch_sizes),
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("cnn.train"),
             "train_mode_seed": ctx.seed_for("cnn.train_mode"),
-            "checkpoint_every": replay_spec.every,
+            "checkpoint_every": replay.every,
         },
     )
     return CnnPlan(
@@ -121,7 +128,7 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
         steps=steps,
         lr=float(train_spec.param("lr")),
         data_source=digits.source,
-        replay=replay_spec,
+        replay=replay,
         untrained_max=float(train_spec.param("untrained_max")),
         loss_window=int(ctx.rubric.spec("cnn.loss_decreases").param("window")),
     )
@@ -135,6 +142,11 @@ def trained(seen: Seen, plan: CnnPlan) -> TrainedCnn:
 def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
     """Evaluate the returned weights with the grader's own network on the held-out digits, after
     testing where they come from (`grader.replay`); never raises for what the child sent."""
+    import torch
+
+    from grader.oracle import cnn_forward
+    from grader.training import accuracy, classifier_loss, classifier_recipe, replay_settings
+
     images, labels, device = plan.inputs["train_images"], plan.inputs["train_labels"], plan.replay.device
 
     def make_loss(params: Mapping[str, Tensor]) -> LossOf:
@@ -165,6 +177,9 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
 def _predict(weights: tuple[np.ndarray, ...], images: np.ndarray, device: str,
              batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Logits and embeddings of the grader's CNN with `weights` (contract order), as float32."""
+    from grader.oracle import as_tensors, cnn_forward
+    from grader.training import images_to_batch
+
     params = as_tensors(dict(zip(CNN_SHAPES, weights)), device)
     logits, embeddings = [], []
     for start in range(0, len(images), batch_size):
@@ -178,6 +193,10 @@ def _equivalence_inputs(ctx: PlanContext, prefix: str, digits: np.ndarray, publi
                         into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
     """Weights, a batch (half real digits, half noise: realistic activations and unusual ones)
     and an upstream gradient, added to `into` under `prefix`; the reference's answers."""
+    import torch
+
+    from grader.oracle import as_tensors, cnn_forward
+
     rng = ctx.rng(f"cnn.{prefix}inputs", public=public)
     weights = random_params(CNN_SHAPES, ctx.seed_for(f"cnn.{prefix}weights", public=public))
     real = digits[rng.choice(len(digits), REFERENCE_BATCH // 2, replace=False)]

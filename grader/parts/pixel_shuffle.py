@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
 
-from grader.oracle import LAYOUTS, base_shape, layout_view, random_params, srnet_shapes
+from grader.oracle import LAYOUTS, base_shape, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
 from grader.sandbox.protocol import Job
 from grader.source_scan import ShuffleScan, scan_pixel_shuffle
-from grader.training import epoch_order, train_harness_srnet
 
 PART = "pixel_shuffle"
 MODULE = "pixel_shuffle.py"
@@ -53,7 +49,7 @@ class ShuffleCase:
 class ShufflePlan:
     job: Job
     inputs: dict[str, np.ndarray]
-    scan: ShuffleScan
+    scan: ShuffleScan | None  # None in a prepared plan, until `specialise` reads the submission
     cases: tuple[ShuffleCase, ...]
     expected_outputs: tuple[np.ndarray, ...]
     expected_grads: tuple[np.ndarray, ...]
@@ -96,6 +92,11 @@ def _case(rng: np.random.Generator, factor: int, ndim: int, channels: int, layou
 
 def expected_case(base: np.ndarray, upstream: np.ndarray, case: ShuffleCase) -> tuple[np.ndarray, np.ndarray]:
     """torch's own output and input gradient for one case."""
+    import torch
+    import torch.nn.functional as F
+
+    from grader.oracle import layout_view
+
     leaf = torch.from_numpy(base.copy()).requires_grad_(True)
     out = F.pixel_shuffle(layout_view(leaf, case.layout, case.shape), case.factor)
     out.backward(torch.from_numpy(upstream))
@@ -103,12 +104,26 @@ def expected_case(base: np.ndarray, upstream: np.ndarray, case: ShuffleCase) -> 
 
 
 def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: ShufflePlan, source: PartSource) -> ShufflePlan:
+    """The prepared plan for one submission: its module, and what its source shows."""
+    text = source.path.read_text(encoding="utf-8", errors="replace")
+    scan = scan_pixel_shuffle(text, source.module, OTHER_PARTS if source.combined else frozenset())
+    return replace(prepared, job=replace(prepared.job, module=source.module), scan=scan)
+
+
+def prepare(ctx: PlanContext) -> ShufflePlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here: a parent whose plans come from the cache never loads torch.
+    import torch
+    import torch.nn.functional as F
+
     spec = ctx.rubric.spec("pixel_shuffle.matches_torch")
     module_spec = ctx.rubric.spec("pixel_shuffle.module")
     retrain_spec = ctx.rubric.spec("pixel_shuffle.retrain_identical")
     rng = ctx.rng("pixel_shuffle.inputs")
-    text = source.path.read_text(encoding="utf-8", errors="replace")
-    scan = scan_pixel_shuffle(text, source.module, OTHER_PARTS if source.combined else frozenset())
 
     cases = make_cases(
         rng, list(spec.param("factors")), list(spec.param("channels")),
@@ -143,7 +158,7 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     inputs.update(retrain_inputs)
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             **config,
@@ -154,7 +169,7 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     return ShufflePlan(
         job=job,
         inputs=inputs,
-        scan=scan,
+        scan=None,
         cases=cases,
         expected_outputs=tuple(outputs),
         expected_grads=tuple(grads),
@@ -169,6 +184,8 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
 
 
 def _retrain_inputs(ctx: PlanContext, factor: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    from grader.training import epoch_order
+
     bank = ctx.data.patch_bank(factor, int(params["patch"]), int(params["bank_size"]), 10.0,
                                ctx.seed_for("pixel_shuffle.bank"))  # fmt: skip
     weights = random_params(srnet_shapes(factor), ctx.seed_for("pixel_shuffle.harness"))
@@ -183,6 +200,11 @@ def _reference_weights(
     ctx: PlanContext, arrays: dict[str, np.ndarray], config: dict, params: Mapping[str, Any]
 ) -> dict[str, np.ndarray]:
     """Train the harness with torch's PixelShuffle, with the child's thread count (results depend on it)."""
+    import torch
+    from torch import nn
+
+    from grader.training import train_harness_srnet
+
     key = ("pixel_shuffle.retrain", ctx.seed, ctx.device, ctx.rubric.threads, tuple(sorted(params.items())))
     if key not in ctx.memo:
         threads = torch.get_num_threads()

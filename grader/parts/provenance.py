@@ -6,17 +6,17 @@ scoring the weights it ends with.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-import torch
 
 from grader.observations.common import TrainingRun
-from grader.oracle import as_tensors
 from grader.parts.context import PlanContext
 from grader.replay import LossFactory, ReplaySettings, checkpoints_from, choose_segments, digest, replay
 from grader.trained import Provenance
-from grader.training import Checkpoint, Recipe, checkpoint_steps, replay_settings
+
+if TYPE_CHECKING:  # torch is imported when a run is verified, not when plans are loaded
+    from grader.training import Checkpoint, Recipe
 
 
 def replay_settings_for(ctx: PlanContext, check: str) -> ReplaySettings:
@@ -46,6 +46,8 @@ class RunSetup:
 
 def usable_checkpoints(run: TrainingRun, setup: RunSetup, model: str) -> tuple[list[Checkpoint], str]:
     """The run's checkpoints, or none and why the weights cannot be evaluated."""
+    from grader.training import checkpoint_steps
+
     if not run.matched:
         return [], f"{model}'s parameters do not fit the contract's ({run.mapping}; see the architecture check)"
     steps = checkpoint_steps(setup.recipe.steps, setup.settings.every)
@@ -58,6 +60,10 @@ def usable_checkpoints(run: TrainingRun, setup: RunSetup, model: str) -> tuple[l
 def verify(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup, initial: str) -> Provenance:
     """The grader's loss before and after training and, unless the initialisation is refused
     (`initial` says why), the replay of the run's segments."""
+    import torch
+
+    from grader.training import replay_settings
+
     names = list(setup.shapes)
     batches = measured_batches(setup.order, setup.window)
     with replay_settings(setup.settings.threads):
@@ -84,5 +90,9 @@ def measured_batches(order: np.ndarray, window: int) -> np.ndarray:
 
 def measured_loss(setup: RunSetup, names: list[str], weights: tuple[np.ndarray, ...], batch: np.ndarray) -> float:
     """The grader's loss of the contract's network with `weights` on the items `batch` picks."""
+    import torch
+
+    from grader.oracle import as_tensors
+
     params = as_tensors(dict(zip(names, weights)), setup.settings.device)
     return float(setup.make_loss(params)(torch.from_numpy(batch).to(setup.settings.device)))

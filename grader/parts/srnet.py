@@ -3,25 +3,26 @@ the evaluation of the trained weights the child returns (`assess`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from grader.data.superres import TestImage, psnr
 from grader.observations import Seen
 from grader.observations.srnet import SrnetTraining
-from grader.oracle import Shuffle, as_tensors, random_params, srnet_forward, srnet_shapes
+from grader.oracle import Shuffle, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
 from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
 from grader.trained import Provenance, TrainedSrnet
-from grader.training import LossOf, epoch_order, replay_settings, superres_loss, superres_recipe
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from grader.training import LossOf
 
 PART = "srnet"
 MODULE = "srnet.py"
@@ -83,6 +84,19 @@ class SrnetPlan:
 
 
 def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: SrnetPlan, source: PartSource) -> SrnetPlan:
+    """The prepared plan for one submission: only the module to import differs."""
+    return replace(prepared, job=replace(prepared.job, module=source.module))
+
+
+def prepare(ctx: PlanContext) -> SrnetPlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here (and in the helpers): a parent whose plans come from the cache never loads torch.
+    from grader.training import epoch_order
+
     arch = ctx.rubric.spec("srnet.architecture")
     shapes_spec = ctx.rubric.spec("srnet.output_shape")
     ref_spec = ctx.rubric.spec("srnet.matches_reference")
@@ -117,10 +131,10 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         train_high=bank.high,
         order=epoch_order(len(bank.low), steps, batch, ctx.seed_for("srnet.order")),
     )
-    replay_spec = replay_settings_for(ctx, "srnet.psnr")
+    replay = replay_settings_for(ctx, "srnet.psnr")
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             "factors": [int(r) for r in arch.param("factors")],
@@ -131,7 +145,7 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
             "factor": factor,
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("srnet.train"),
-            "checkpoint_every": replay_spec.every,
+            "checkpoint_every": replay.every,
         },
     )
     return SrnetPlan(
@@ -146,7 +160,7 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
         steps=steps,
         lr=float(train_spec.param("lr")),
         data_source=ctx.data.photos.source,
-        replay=replay_spec,
+        replay=replay,
         untrained_max=float(train_spec.param("untrained_max")),
         loss_window=int(ctx.rubric.spec("srnet.loss_decreases").param("window")),
     )
@@ -160,6 +174,11 @@ def trained(seen: Seen, plan: SrnetPlan) -> TrainedSrnet:
 def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     """Upscale the held-out photos with the grader's own network and the returned weights, after
     testing where they come from (`grader.replay`); never raises for what the child sent."""
+    import torch
+
+    from grader.oracle import srnet_forward
+    from grader.training import replay_settings, superres_loss, superres_recipe
+
     low, high, device = plan.inputs["train_low"], plan.inputs["train_high"], plan.replay.device
     shuffle = _torch_shuffle(plan.factor)
 
@@ -183,12 +202,11 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
             f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
         )
     provenance = verify(run, checkpoints, setup, initial)
-    scored = [psnr(out, test.high) for out, test in zip(outputs, plan.tests)]
     return TrainedSrnet(
         provenance,
         names=tuple(test.name for test in plan.tests),
         outputs=tuple(outputs),
-        psnr=tuple(scored),
+        psnr=tuple(psnr(out, test.high) for out, test in zip(outputs, plan.tests)),
         bicubic_psnr=tuple(psnr(test.bicubic, test.high) for test in plan.tests),
         gain=float(np.mean(gains)),
         initial_gain=initial_gain,
@@ -196,12 +214,18 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
 
 
 def _torch_shuffle(factor: int) -> Shuffle:
+    import torch.nn.functional as F
+
     return lambda t: F.pixel_shuffle(t, factor)
 
 
 def _upscale(weights: tuple[np.ndarray, ...], plan: SrnetPlan, shuffle: Shuffle) -> tuple[list[np.ndarray], list[float]]:
     """The grader's net with `weights` on each held-out photo: the Y it gives (clipped to [0, 1], as
     scored) and its PSNR gain over bicubic in dB."""
+    import torch
+
+    from grader.oracle import as_tensors, srnet_forward
+
     params = as_tensors(dict(zip(srnet_shapes(plan.factor), weights)), plan.replay.device)
     outputs, gains = [], []
     for test in plan.tests:
@@ -217,6 +241,11 @@ def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool
                         into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
     """Weights, an input and an upstream gradient at one factor, added to `into` under
     `prefix`; the reference's output and parameter gradients."""
+    import torch
+    import torch.nn.functional as F
+
+    from grader.oracle import as_tensors, srnet_forward
+
     weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.{prefix}weights{factor}", public))
     x = ctx.rng(f"srnet.{prefix}inputs{factor}", public).random(REFERENCE_SHAPE, dtype=np.float32)
     params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}

@@ -232,6 +232,8 @@ def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limit
             duration = float(event["duration_s"])
     probes = _collect(feed.io_dir, part.job, timed_out, ending, feed.frozen)
     notes = [note for result in probes.values() for note in result.notes]
+    if feed.failure:
+        notes.append(f"internal grader error: the input feed stopped early ({feed.failure}); please report it")
     if cgroup_hits or (event or {}).get("limit") == "processes":
         notes.append(processes_message(limits.processes))
     streams = [_stream(event, name, limits.output_kb) for name in ("stdout", "stderr")]
