@@ -274,14 +274,15 @@ def init_ci(repository: Path, fail_under: float | None, requirement: str | None,
 def calibrate(submissions: tuple[Path, ...], seeds: int, out_dir: Path, rubric_path: Path | None,
               device: str) -> None:  # fmt: skip
     """Run the training checks of correct SUBMISSIONS over many seeds; report false-fail odds."""
-    from grader.calibration import collect, render_summary, summarize, write_samples
+    from grader.calibration import collect, render_gates, render_summary, summarize, summarize_gates, write_samples
 
     session = _session(rubric_path, {**_NO_SETTINGS, "device": device}, None)
     out_dir.mkdir(parents=True, exist_ok=True)
     samples = collect(list(submissions), range(seeds), session,
                       lambda s: click.echo(f"{s.submission} seed {s.seed} {s.check}: {s.value:.4f}"))  # fmt: skip
     write_samples(samples, out_dir / "samples.csv")
-    summary = render_summary(summarize(samples, session.rubric))
+    summary = render_summary(summarize(samples, session.rubric)) + "\n" + render_gates(
+        summarize_gates(samples, session.rubric))  # fmt: skip
     (out_dir / "summary.md").write_text(summary, encoding="utf-8")
     click.echo(summary)
 
