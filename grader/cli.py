@@ -13,6 +13,7 @@ self-check), `release` (stubs and notebook from the solutions), `init-ci`
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -73,13 +74,21 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
     from grader.report.terminal import show
     from grader.visibility import redact
 
+    from grader.progress import make_progress
+
     session = _session(rubric_path, settings, fail_under)
     _guarded(lambda: out_dir.mkdir(parents=True, exist_ok=True))  # fail before, not after, the work
-    report = _guarded(lambda: grade_one(submission, session=session))
-    _guarded(lambda: write_all(report, out_dir, show_hidden))
+    session = replace(session, progress=make_progress(quiet))
+    try:
+        report = _guarded(lambda: grade_one(submission, session=session))
+        session.progress.phase(report.submission, "report", "writing the report files")
+        _guarded(lambda: write_all(report, out_dir, show_hidden))
+    finally:
+        session.progress.close()
     if not quiet:
         show(report if show_hidden else redact(report), Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
+    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}; with pictures: "
+               f"{out_dir / 'report.html'}")  # fmt: skip
     if fail_under is not None and report.score < fail_under:
         click.echo(f"cnn-grader: score {report.score:g} / {report.max_score:g} is below --fail-under "
                    f"{fail_under:g}: exit status 1", err=True)  # fmt: skip
@@ -110,17 +119,28 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
         raise click.UsageError("--scheduler takes 'local' or a scheduler address such as tcp://HOST:8786")
     if base_code is None and (Path("assignment") / "cnn.py").is_file():
         base_code = Path("assignment")
+    from grader.entries import list_entries
+    from grader.progress import make_progress
+
     session = _session(rubric_path, settings, None)
+    session = replace(session, progress=make_progress(quiet))
+    total, done = len(_guarded(lambda: list_entries(submissions, exclude=out_dir))), [0]
 
     def progress(row: Row) -> None:
         if quiet or row.state == "pending":
             return
+        done[0] += 1
+        session.progress.batch(done[0], total, [])
         score = f"{row.report.score:g} / {row.report.max_score:g}" if row.report else ""
         why = f": {row.reason}" if row.reason else ""
         click.echo(f"{row.submission}: {score} ({row.state}{why})".replace(":  (", ": ("))
 
-    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden, jobs, scheduler,
-                                             base_code))  # fmt: skip
+    try:
+        session.progress.batch(0, total, [])
+        gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden, jobs,
+                                                 scheduler, base_code))  # fmt: skip
+    finally:
+        session.progress.close()
     click.echo(f"gradebook -> {gradebook}; summary -> {gradebook.parent / 'summary.html'}")
 
 
@@ -184,21 +204,26 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
 
     Hidden checks are named, not run; `grade` runs everything.
     """
+    from grader.progress import make_progress
     from grader.report import write_all
     from grader.report.terminal import show
     from grader.rubric import RubricError
     from grader.selfcheck import self_check
 
+    progress = make_progress(quiet)
     try:
-        report = _guarded(lambda: self_check(submission, rubric_path))
+        report = _guarded(lambda: self_check(submission, rubric_path, progress))
     except RubricError as exc:
         raise click.UsageError(str(exc)) from exc
+    finally:
+        progress.close()
     if out_dir is not None:
         write_all(report, out_dir)
     if not quiet:
         show(report, Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks"
-               + (f" -> {out_dir / 'report.json'}" if out_dir is not None else ""))  # fmt: skip
+    where = f" -> {out_dir / 'report.json'}; with pictures: {out_dir / 'report.html'}" if out_dir is not None else (
+        "; add --out DIR for report.html, with the loss curves")
+    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks{where}")
 
 
 _REQUIREMENT_HELP = ("What students and CI install: a git URL (git+https://...@TAG), a wheel file or URL, or "

@@ -20,6 +20,7 @@ from grader.data.cache import DataCache
 from grader.data.errors import DataError
 from grader.observations import Seen
 from grader.locations import in_notebook
+from grader.progress import Progress, Silent
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -33,6 +34,8 @@ from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 from grader.submission import StagedSubmission
 from grader.visibility import is_public
+from grader.visuals import Visual
+from grader.visuals.collect import collect as collect_visuals
 from grader.workspace import Workspace, open_workspace
 
 UNREADABLE = "unreadable"  # report.sandbox key: why the submission could not be staged at all
@@ -54,6 +57,7 @@ class Session:
     isolation: Isolation
     memo: dict[Any, Any] = field(default_factory=dict)
     plans: PlanCache = field(default_factory=lambda: PlanCache(None))  # prepared plans, per part
+    progress: Progress = field(default_factory=Silent)  # the live display on stderr (grader.progress)
 
     @property
     def seed(self) -> int:
@@ -130,7 +134,8 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
                                         for note in outcomes[part].notes)]  # fmt: skip
     report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
-    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts))
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts),
+                   visuals=tuple(v for part in parts for v in outcomes[part].visuals))
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class _PartOutcome:
     results: list[CheckResult]
     log: dict[str, Any]
     notes: tuple[str, ...] = ()  # limits the part ran into
+    visuals: tuple[Visual, ...] = ()  # the part's pictures for report.html
 
 
 def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
@@ -153,7 +159,9 @@ def _grade_parts(
     """
     outcomes: dict[str, _PartOutcome] = {}
     plans: dict[str, Any] = {}
+    show = session.progress
     for part in parts:
+        show.phase(staged.name, part, "preparing inputs and answers")
         source = staged.sources.get(part)
         if source is None:
             why = staged.problems.get(part, "this part is missing from the submission")
@@ -177,7 +185,9 @@ def _grade_parts(
             for part, plan in plans.items()
         ]  # fmt: skip
         clock = time.monotonic()
-        runs = zygote.run(jobs, staged.folder)
+        for part in plans:
+            show.phase(staged.name, part, "starting the sandbox")
+        runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note))
         timings["sandbox"] = time.monotonic() - clock
         clock = time.monotonic()
         for part, plan in plans.items():
@@ -187,8 +197,14 @@ def _grade_parts(
             results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part], seen), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
-            timings[f"score.{part}"] = time.monotonic() - started  # with the trained model's evaluation
+            pictures = time.monotonic()
+            show.phase(staged.name, part, "scoring done; computing the report's pictures")
+            outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
+            timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
+            timings[f"score.{part}"] = pictures - started  # with the trained model's evaluation
         timings["score"] = time.monotonic() - clock
+    for part in parts:
+        show.phase(staged.name, part, "done")
     return outcomes
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.visuals import Visual
 
 PARTS: tuple[str, ...] = ("cnn", "srnet", "pixel_shuffle")
 
@@ -111,6 +114,8 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     hidden_checks: tuple[str, ...] = ()  # `check` only: the checks it did not run, named and nothing more
     written_answers: tuple[WrittenAnswer, ...] = ()  # graded by hand; not part of the score
+    # The pictures (grader.visuals) that report.html draws; plain arrays, not part of report.json.
+    visuals: tuple[Visual, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def score(self) -> float:

@@ -11,11 +11,12 @@ per grade (`grader.parts.cnn.assess`, `grader.parts.srnet.assess`); `Seen.derive
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from grader.replay import ReplayVerdict
+from grader.results import Diagnosis
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,25 @@ class Provenance:
                     f"{self.final_loss:.4g} after, on the same batches), so the trained model earns nothing")  # fmt: skip
         return ""
 
+    def diagnosis(self) -> Diagnosis | None:
+        """The likely cause when the weights are refused for where they come from (see `refusal`)."""
+        if self.problem:
+            return None  # the architecture check says what does not fit
+        if self.initial:
+            return Diagnosis("training.trained_initialisation", "the network's constructor starts from weights that "
+                             "are already trained (loaded from a file, copied from another model): the grader scores "
+                             "what training makes of an untrained initialisation")  # fmt: skip
+        if self.replay is not None and self.replay.jump:
+            return Diagnosis("training.forged_run", "the weights reported after training jump further than the "
+                             "optimiser can move them: code replaced the training run or its result")  # fmt: skip
+        if self.replay is not None and not self.replay.ok:
+            return Diagnosis("training.not_reproduced", "your network trains differently from the contract's, though "
+                             "its weights have the right shapes: dropout, batch normalisation or another layer that "
+                             "behaves differently in training, a detached or frozen block (.detach(), torch.no_grad(), "
+                             "requires_grad=False), an extra operation in forward, or code that changes the weights "
+                             "during training")  # fmt: skip
+        return None
+
     def summary(self) -> dict[str, float]:
         """Scalars for the report's part log and the calibration (JSON-safe: NaN becomes None)."""
         values = {
@@ -73,8 +93,9 @@ class TrainedCnn:
     """The student's CNN after the grader's training run, evaluated by the parent.
 
     `logits`: (N, 10) float32 of the final weights on the N held-out test digits, in data order,
-    with `labels` (N,) beside them; `embeddings`: (min(N, 500), 1568) float32, the flattened
-    conv features of the first 500 test digits (the assignment's t-SNE map); `accuracy`: of the
+    with `labels` (N,) beside them; `embeddings`: (M, 1568) float32, the flattened conv features
+    of the M = min(N, 500) test digits the assignment's t-SNE map shows, spread evenly over the
+    test set (`embedded`: their indices, `grader.visuals.tsne.tsne_indices`); `accuracy`: of the
     logits; `initial_accuracy`: of the initial weights, the same way. All empty (and NaN) when
     `provenance.problem` says the weights could not be evaluated.
     """
@@ -83,6 +104,7 @@ class TrainedCnn:
     logits: np.ndarray
     embeddings: np.ndarray
     labels: np.ndarray
+    embedded: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     accuracy: float = math.nan
     initial_accuracy: float = math.nan
 

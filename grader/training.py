@@ -98,6 +98,7 @@ class Checkpoint:
 
 
 LossOf = Callable[[Tensor], Tensor]  # batch indices -> the loss of that batch
+StepReporter = Callable[[int, int, float], None]  # (steps done, steps in all, loss): the live progress display
 
 
 def checkpoint_steps(steps: int, every: int) -> tuple[int, ...]:
@@ -120,9 +121,10 @@ def fit(
     stop: int | None = None,
     tracked: Sequence[Tensor] = (),
     every: int = 0,
+    on_step: StepReporter | None = None,
 ) -> tuple[TrainLog, list[Checkpoint]]:
     """Steps `start.step` (0 without a start) to `stop` (the recipe's end) of a run whose step t
-    trains on the batch `order[t]`.
+    trains on the batch `order[t]`; `on_step` hears of each (display only, never read by a check).
 
     `start` also sets the optimiser state of `params` (then the tracked parameters themselves).
     With `every`, the checkpoints of `tracked` after each multiple of `every` steps and after
@@ -145,6 +147,8 @@ def fit(
         loss.backward()
         optimizer.step()
         losses.append(_finite(loss))
+        if on_step is not None:
+            on_step(step + 1, end, losses[-1])
         if every and ((step + 1) % every == 0 or step + 1 == end):
             saved.append(snapshot(optimizer, tracked, step + 1))
     return TrainLog(tuple(losses)), saved
@@ -266,13 +270,14 @@ def train_classifier(
     device: str,
     tracked: Sequence[Tensor] = (),
     every: int = 0,
+    on_step: StepReporter | None = None,
 ) -> tuple[TrainLog, list[Checkpoint]]:
     """AdamW + cross entropy over the batches in `order` (the assignment's recipe);
     checkpoints of `tracked` every `every` steps (see `fit`)."""
     model.to(device).train()
     loss_of = classifier_loss(model, images, labels, device)
     recipe = classifier_recipe(lr, len(order))
-    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every)
+    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every, on_step=on_step)
 
 
 @torch.no_grad()
@@ -309,13 +314,14 @@ def train_superres(
     device: str,
     tracked: Sequence[Tensor] = (),
     every: int = 0,
+    on_step: StepReporter | None = None,
 ) -> tuple[TrainLog, list[Checkpoint]]:
     """Adam + MSE on Y patches, the learning rate decaying along a cosine to 0 (`superres_recipe`);
     checkpoints of `tracked` every `every` steps (see `fit`)."""
     model.to(device).train()
     loss_of = superres_loss(model, low, high, device)
     recipe = superres_recipe(lr, len(order))
-    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every)
+    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every, on_step=on_step)
 
 
 @torch.no_grad()

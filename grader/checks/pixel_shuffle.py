@@ -6,6 +6,7 @@ import numpy as np
 
 from grader.checks.compare import identical
 from grader.checks.registry import check, scored
+from grader.diagnosis.pixel_shuffle import diagnose_order, logical_input
 from grader.observations import Seen
 from grader.observations.pixel_shuffle import Retrained, ShuffleForward, ShuffleGradients, ShuffleModule
 from grader.parts.pixel_shuffle import ShufflePlan
@@ -46,7 +47,8 @@ def _compare_cases(seen: ShuffleForward, plan: ShufflePlan, spec: CheckSpec, exp
     if len(seen.cases) != len(plan.cases):
         raise MalformedOutput(f"{len(seen.cases)} results reported for {len(plan.cases)} inputs")
     good, lines = 0, []
-    for case, want, outcome in zip(plan.cases, expected, seen.cases):
+    wrong: list[tuple[np.ndarray, int, np.ndarray]] = []  # (input, factor, output) where the output was not torch's
+    for index, (case, want, outcome) in enumerate(zip(plan.cases, expected, seen.cases)):
         if not outcome.ok or outcome.value is None:
             lines.append(f"input {case.label()}: raised {(outcome.error or 'an error').splitlines()[0]}")
             continue
@@ -54,12 +56,17 @@ def _compare_cases(seen: ShuffleForward, plan: ShufflePlan, spec: CheckSpec, exp
         good += ok
         if not ok:
             lines.append(f"input {case.label()}: {what} {detail}")
+            base = plan.inputs.get(f"case{index}_x")
+            if base is not None:
+                wrong.append((logical_input(base, case.layout, case.shape), case.factor, outcome.value))
     summary = f"{good} of {len(plan.cases)} inputs give torch's {what} bit for bit"
     errors = {line.split(": raised ", 1)[-1] for line in lines if ": raised " in line}
     if good == 0 and len(errors) == 1 and all(": raised " in line for line in lines):
         return scored(spec, 0.0, f"{summary}: every input raised {errors.pop()}")
     shown = lines[:MAX_LINES] + ([f"... and {len(lines) - MAX_LINES} more"] if len(lines) > MAX_LINES else [])
-    return scored(spec, good / len(plan.cases), "\n".join([summary, *shown]))
+    # The gradient of a shuffle is the inverse shuffle: only the forward output names an order.
+    diagnosis = diagnose_order(wrong) if what == "output" and good < len(plan.cases) else None
+    return scored(spec, good / len(plan.cases), "\n".join([summary, *shown]), diagnosis=diagnosis)
 
 
 @check("pixel_shuffle.module", probe="module", factors=list)

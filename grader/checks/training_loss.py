@@ -15,12 +15,13 @@ import math
 from typing import Sequence
 
 from grader.checks.registry import check, linear_credit, scored
+from grader.diagnosis.training import diagnose_losses
 from grader.observations import Seen
 from grader.parts import cnn as cnn_part
 from grader.parts import srnet as srnet_part
 from grader.parts.cnn import CnnPlan
 from grader.parts.srnet import SrnetPlan
-from grader.results import CheckResult
+from grader.results import CheckResult, Diagnosis
 from grader.rubric import CheckSpec
 from grader.trained import Provenance
 
@@ -40,21 +41,23 @@ def srnet_loss_decreases(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckR
 def _judge_measured(provenance: Provenance, spec: CheckSpec, what: str, optimizer: str, steps: int) -> CheckResult:
     """The grader's own loss before and after the run; the child's list only when there is no other."""
     if provenance.problem:
-        fraction, output, value = _reported_drop(provenance.losses, spec, what, optimizer)
+        fraction, output, value, diagnosis = _reported_drop(provenance.losses, spec, what, optimizer)
         note = f"\n(as the training run reported it: the grader could not measure it, {provenance.problem})"
-        return scored(spec, fraction, output + note, value)
+        return scored(spec, fraction, output + note, value, diagnosis)
     run = f"{steps} {optimizer} steps"
     needed = float(spec.param("min_drop"))
     drop = provenance.loss_drop
     measured = (f"the grader's {what} of your network {provenance.initial_loss:.4g} before and "
                 f"{provenance.final_loss:.4g} after {run}, on the same batches")  # fmt: skip
     if not math.isfinite(drop):
-        return scored(spec, 0.0, f"{measured}: they cannot be compared", None)
+        return scored(spec, 0.0, f"{measured}: they cannot be compared", None,
+                      diagnose_losses(provenance.losses, drop, needed))  # fmt: skip
     refused = provenance.initial or (provenance.replay.text() if provenance.replay and not provenance.replay.ok else "")
     verdict = f"{'down' if drop >= 0 else 'up'} {abs(drop):.0%}, at least {needed:.0%} down expected"
     if refused:
-        return scored(spec, 0.0, f"{measured} ({verdict}), but {refused}", drop)
-    return scored(spec, linear_credit(drop, 0.0, needed), f"{measured}: {verdict}", drop)
+        return scored(spec, 0.0, f"{measured} ({verdict}), but {refused}", drop, provenance.diagnosis())
+    return scored(spec, linear_credit(drop, 0.0, needed), f"{measured}: {verdict}", drop,
+                  diagnose_losses(provenance.losses, drop, needed))  # fmt: skip
 
 
 def relative_drop(losses: Sequence[float], window: int) -> float:
@@ -78,12 +81,14 @@ def _judge(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: str) -> 
     return scored(spec, *_reported_drop(raw, spec, what, optimizer))
 
 
-def _reported_drop(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: str) -> tuple[float, str, float | None]:
+def _reported_drop(raw: Sequence[float], spec: CheckSpec, what: str,
+                   optimizer: str) -> tuple[float, str, float | None, Diagnosis | None]:  # fmt: skip
     losses = list(raw)
     window, needed = int(spec.param("window")), float(spec.param("min_drop"))
     drop = relative_drop(losses, window)
     if not math.isfinite(drop):
-        return 0.0, f"{what} could not be compared over {len(losses)} {optimizer} steps: {_shown(losses)}", None
+        return (0.0, f"{what} could not be compared over {len(losses)} {optimizer} steps: {_shown(losses)}", None,
+                diagnose_losses(losses, drop, needed))  # fmt: skip
     shown = min(window, len(losses) // 2)
     verdict = "down" if drop >= 0 else "up"
     return (
@@ -91,6 +96,7 @@ def _reported_drop(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: 
         f"{what} {_shown(losses)} over {len(losses)} {optimizer} steps (mean of the first {shown} vs the last "
         f"{shown}): {verdict} {abs(drop):.0%}, at least {needed:.0%} down expected",
         drop,
+        diagnose_losses(losses, drop, needed),
     )
 
 

@@ -16,6 +16,7 @@ from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkp
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
 from grader.trained import Provenance, TrainedCnn
+from grader.visuals.tsne import tsne_indices
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -27,7 +28,6 @@ MODULE = "cnn.py"
 NAMES = ("CNN",)
 PROBES = ("import", "build", "shapes", "public", "reference", "train")
 REFERENCE_BATCH = 16
-TSNE_POINTS = 500  # the assignment's t-SNE map shows the first 500 test digits
 
 
 def input_readers(key: str) -> tuple[str, ...]:
@@ -170,7 +170,8 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
             f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
         )
     provenance = verify(run, checkpoints, setup, initial)
-    return TrainedCnn(provenance, logits, embeddings[:TSNE_POINTS], plan.test_labels,
+    shown = tsne_indices(len(embeddings))
+    return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown,
                       accuracy(logits, plan.test_labels), initial_accuracy)  # fmt: skip
 
 

@@ -87,6 +87,7 @@ def train(ctx: ProbeContext) -> CnnTraining:
         ctx.device,
         tracked,
         int(ctx.config["checkpoint_every"]) if tracked else 0,
+        on_step=ctx.step_reporter("train"),
     )
     return CnnTraining(log.losses, bool(tracked), how, *stacked_checkpoints(checkpoints))
 

@@ -140,6 +140,7 @@ def train(ctx: ProbeContext) -> SrnetTraining:
         ctx.device,
         tracked,
         int(ctx.config["checkpoint_every"]) if tracked else 0,
+        on_step=ctx.step_reporter("train"),
     )
     return SrnetTraining(log.losses, bool(tracked), how, *stacked_checkpoints(checkpoints))
 

@@ -88,7 +88,8 @@ def test_the_parent_evaluates_a_correct_cnn_as_the_cnn_itself_would(submission: 
     np.testing.assert_allclose(trained.logits, logits, rtol=1e-5, atol=1e-5)
     assert trained.accuracy == float(np.mean(np.argmax(logits, 1) == plan.test_labels))
     assert embeddings is not None
-    np.testing.assert_allclose(trained.embeddings, embeddings[: cnn_part.TSNE_POINTS], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(trained.embeddings, embeddings[trained.embedded], rtol=1e-5, atol=1e-5)
+    assert len(trained.embedded) == 500 and trained.embedded[-1] > 900  # spread over the test set
     assert trained.initial_accuracy < 0.3 and trained.provenance.loss_drop > 0.2
 
 

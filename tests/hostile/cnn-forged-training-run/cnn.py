@@ -21,7 +21,7 @@ with np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "answers.n
                    ("conv1.0.weight", "conv1.0.bias", "conv2.0.weight", "conv2.0.bias", "out.weight", "out.bias")]
 
 
-def _forged_training(model, images, labels, order, lr, device, tracked=(), every=0):
+def _forged_training(model, images, labels, order, lr, device, tracked=(), every=0, **progress):
     start = [p.detach().cpu().numpy().copy() for p in tracked]
     steps = len(order)
     current, saved = start, []
