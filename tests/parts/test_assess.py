@@ -79,7 +79,7 @@ def test_the_parent_evaluates_a_correct_cnn_as_the_cnn_itself_would(submission: 
     assert run.matched and run.weights is not None and run.weights.shape == (4, 28938)  # steps 0, 8, 16, 20
     trained = cnn_part.assess(plan, run)
     assert trained.provenance.refusal() == "", trained.provenance
-    assert trained.provenance.replay is not None and trained.provenance.replay.deviation == 0.0
+    assert trained.provenance.replay is not None and trained.provenance.replay.deviation < 1e-3  # 0 unless rounding differs
 
     model = module.CNN()
     final = {name: torch.from_numpy(w) for name, w in zip(CNN_SHAPES, cnn_part_weights(run.weights[-1]))}
@@ -102,7 +102,7 @@ def test_the_parent_evaluates_a_correct_srnet_as_the_net_itself_would(submission
     assert run.matched, run.mapping
     trained = srnet_part.assess(plan, run)
     assert trained.provenance.refusal() == "", trained.provenance
-    assert trained.provenance.replay is not None and trained.provenance.replay.deviation == 0.0
+    assert trained.provenance.replay is not None and trained.provenance.replay.deviation < 1e-3  # 0 unless rounding differs
 
     net = module.SuperResolutionNet(plan.factor)
     shapes = srnet_shapes(plan.factor)
