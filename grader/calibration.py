@@ -9,12 +9,6 @@ values: P(value < threshold) = Phi((threshold - mean) / std). A standard
 deviation measured on 20 runs is itself uncertain, so the summary also gives
 P with the standard deviation at its upper 95% confidence bound: the
 pessimistic column is the one to keep below 1/1000.
-
-A training check also refuses weights that do not come from training the
-student's own initialisation (`grader.replay`): the initial weights must score
-like an untrained network and replayed segments must land on the reported
-checkpoints. Those measurements are kept too (`GATES`, from the report's part
-log), and `summarize_gates` compares their worst value with the rubric's limit.
 """
 
 from __future__ import annotations
@@ -30,14 +24,6 @@ from grader.grading import Session, grade
 from grader.rubric import Rubric
 
 METRICS = ("cnn.accuracy", "srnet.psnr")
-# What a training check also measures, as (part, key of the part log's "training" entry, the
-# check and rubric parameter that limits it): a correct submission must stay below each limit.
-GATES: dict[str, tuple[str, str, str, str]] = {
-    "cnn.initial_accuracy": ("cnn", "initial_accuracy", "cnn.accuracy", "untrained_max"),
-    "cnn.replay_deviation": ("cnn", "replay_deviation", "cnn.accuracy", "replay_tolerance"),
-    "srnet.initial_gain": ("srnet", "initial_gain", "srnet.psnr", "untrained_max"),
-    "srnet.replay_deviation": ("srnet", "replay_deviation", "srnet.psnr", "replay_tolerance"),
-}
 
 
 @dataclass(frozen=True)
@@ -72,22 +58,19 @@ def collect(
     session: Session,
     progress: Callable[[Sample], None] | None = None,
 ) -> list[Sample]:
-    """Grade every submission with every seed; keep the training checks' measured values and
-    what their gates measured (`GATES`)."""
+    """Grade every submission with every seed; keep the training checks' measured values."""
     samples = []
     for seed in seeds:
         seeded = replace(session, options=replace(session.options, seed=seed, parts=("cnn", "srnet")))
         for path in submissions:
             report = grade(path, session=seeded)
-            values = {test.name: test.value for test in report.tests if test.name in METRICS}
-            logs = report.sandbox.get("parts", {})
-            for name, (part, key, _, _) in GATES.items():
-                values[name] = logs.get(part, {}).get("training", {}).get(key)
-            for name, value in values.items():
-                sample = Sample(Path(path).name, seed, name, math.nan if value is None else float(value))
-                samples.append(sample)
-                if progress is not None:
-                    progress(sample)
+            for test in report.tests:
+                if test.name in METRICS:
+                    value = math.nan if test.value is None else test.value
+                    sample = Sample(Path(path).name, seed, test.name, value)
+                    samples.append(sample)
+                    if progress is not None:
+                        progress(sample)
     return samples
 
 
@@ -107,37 +90,6 @@ def summarize(samples: Sequence[Sample], rubric: Rubric) -> list[Summary]:
                         fail_probability(mean, std_upper_bound(std, len(values)), threshold))  # fmt: skip
             )
     return summaries
-
-
-@dataclass(frozen=True)
-class GateSummary:
-    """The worst value a gate measured over a population's runs, against the rubric's limit."""
-
-    check: str
-    count: int
-    worst: float
-    limit: float
-
-    @property
-    def ok(self) -> bool:
-        return self.worst <= self.limit
-
-
-def summarize_gates(samples: Sequence[Sample], rubric: Rubric) -> list[GateSummary]:
-    """Per gate, the largest value over every submission and seed (NaN counts as failing)."""
-    summaries = []
-    for name, (_, _, check, key) in GATES.items():
-        values = [s.value for s in samples if s.check == name]
-        if values:
-            worst = math.inf if any(math.isnan(v) for v in values) else max(values)
-            summaries.append(GateSummary(name, len(values), worst, float(rubric.spec(check).param(key))))
-    return summaries
-
-
-def render_gates(summaries: Sequence[GateSummary]) -> str:
-    lines = ["| measurement | runs | worst | limit |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| `{g.check}` | {g.count} | {g.worst:.3g} | {g.limit:.3g} |" for g in summaries]
-    return "\n".join(lines) + "\n"
 
 
 def fail_probability(mean: float, std: float, threshold: float) -> float:

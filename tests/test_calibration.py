@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 
 from grader.calibration import (
-    GATES,
     METRICS,
     Sample,
     fail_probability,
     read_samples,
-    render_gates,
     render_summary,
     std_upper_bound,
     summarize,
-    summarize_gates,
     write_samples,
 )
 from grader.rubric import Rubric, load_rubric
@@ -74,42 +71,13 @@ def test_shipped_thresholds_rarely_fail_a_correct_submission(folder: Path, rubri
     assert risky == []
 
 
-@pytest.mark.parametrize(
-    ("folder", "rubric", "seeds"),
-    [(DOCS, load_rubric(), 20), (DOCS / "fast", load_rubric(FAST_RUBRIC), 10)],
-    ids=["default-rubric", "fast-rubric"],
-)
-def test_no_correct_run_comes_near_a_gate(folder: Path, rubric: Rubric, seeds: int) -> None:
-    """The replay and the untrained-initialisation test never refused a correct run, with room to spare:
-    a replay deviation under a tenth of the tolerance, an initial score well under its limit."""
-    calibrated(folder, rubric)
-    gates = {g.check: g for g in summarize_gates(read_samples(folder / "samples.csv"), rubric)}
-    assert set(gates) == set(GATES)
-    runs = len({(s.submission, s.seed) for s in read_samples(folder / "samples.csv")})
-    assert all(g.count == runs >= 10 * seeds for g in gates.values())
-    assert gates["cnn.replay_deviation"].worst <= gates["cnn.replay_deviation"].limit / 10
-    assert gates["srnet.replay_deviation"].worst <= gates["srnet.replay_deviation"].limit / 10
-    assert gates["cnn.initial_accuracy"].worst <= gates["cnn.initial_accuracy"].limit - 0.05
-    assert gates["srnet.initial_gain"].worst <= gates["srnet.initial_gain"].limit - 10.0
-
-
-def test_gate_summaries_take_the_worst_run_and_count_a_missing_value_as_failing() -> None:
-    samples = [Sample("a", 0, "cnn.replay_deviation", 1e-6), Sample("b", 0, "cnn.replay_deviation", 3e-4)]
-    (gate,) = summarize_gates(samples, load_rubric())
-    assert gate.worst == 3e-4 and gate.ok and gate.limit == load_rubric().spec("cnn.accuracy").param("replay_tolerance")
-    assert "| `cnn.replay_deviation` | 2 | 0.0003 |" in render_gates([gate])
-    (broken,) = summarize_gates([*samples, Sample("c", 1, "cnn.replay_deviation", math.nan)], load_rubric())
-    assert not broken.ok
-
-
 def test_the_sr_check_asks_for_a_gain_over_bicubic() -> None:
     assert load_rubric().spec("srnet.psnr").param("threshold") > 0.0
 
 
 # Training is deterministic on one machine, not across CPUs and torch builds: float rounding
 # differs, and a few steps later so does a digit or a fraction of a decibel.
-ACROSS_MACHINES = {"cnn.accuracy": 0.01, "srnet.psnr": 0.05, "cnn.initial_accuracy": 0.0, "srnet.initial_gain": 1e-3}
-ACROSS_MACHINES_REL = 1e-3  # the gates: the untrained scores are exact; replay deviations of the reference are 0
+ACROSS_MACHINES = {"cnn.accuracy": 0.01, "srnet.psnr": 0.05}
 
 
 def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path) -> None:
@@ -121,9 +89,9 @@ def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path
     assert result.returncode == 0, result.stderr[-2000:]
     fresh = read_samples(tmp_path / "samples.csv")
     committed = [s for s in read_samples(DOCS / "fast" / "samples.csv") if s.submission == "reference" and s.seed < 2]
-    assert len(fresh) == len(committed) == 2 * (len(METRICS) + len(GATES))
+    assert len(fresh) == len(committed) == 2 * len(METRICS)
     key = lambda s: (s.seed, s.check)  # noqa: E731
     for new, old in zip(sorted(fresh, key=key), sorted(committed, key=key)):
         assert (new.submission, new.seed, new.check) == (old.submission, old.seed, old.check)
-        assert new.value == pytest.approx(old.value, abs=ACROSS_MACHINES.get(new.check, 0.0), rel=ACROSS_MACHINES_REL)
+        assert new.value == pytest.approx(old.value, abs=ACROSS_MACHINES[new.check])
     assert (tmp_path / "summary.md").is_file()
