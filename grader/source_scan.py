@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from grader.bounds import parse_python
+
 TORCH_SHUFFLE_NAMES = frozenset(
     {"pixel_shuffle", "PixelShuffle", "pixel_unshuffle", "PixelUnshuffle", "_pixel_shuffle"}
 )
@@ -36,9 +38,15 @@ def scan_pixel_shuffle(source: str, filename: str, skip: frozenset[str] = frozen
     ('line 2: F.pixel_shuffle',)
     """
     try:
-        tree = ast.parse(source, filename=filename)
-    except SyntaxError as exc:
-        return ShuffleScan(f"line {exc.lineno}: {exc.msg}", False, (), ())
+        tree = parse_python(source, filename=filename)
+        return _scan(tree, skip)
+    except SyntaxError as exc:  # also code nested too deeply to parse (see grader.bounds)
+        return ShuffleScan(f"line {exc.lineno or 1}: {exc.msg}", False, (), ())
+    except RecursionError:  # parsed, but too deep for ast.unparse
+        return ShuffleScan("the code is nested too deeply for the grader to read", False, (), ())
+
+
+def _scan(tree: ast.Module, skip: frozenset[str]) -> ShuffleScan:
     body = [
         node for node in tree.body
         if not (isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in skip)

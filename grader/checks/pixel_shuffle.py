@@ -11,7 +11,7 @@ from grader.observations import Seen
 from grader.observations.pixel_shuffle import Retrained, ShuffleForward, ShuffleGradients, ShuffleModule
 from grader.parts.pixel_shuffle import ShufflePlan
 from grader.results import CheckResult
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 from grader.sandbox.protocol import MalformedOutput
 
 MAX_LINES = 6

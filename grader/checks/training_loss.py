@@ -17,12 +17,12 @@ from typing import Sequence
 from grader.checks.registry import check, linear_credit, scored
 from grader.diagnosis.training import diagnose_losses
 from grader.observations import Seen
+from grader.check_spec import CheckSpec
 from grader.parts import cnn as cnn_part
 from grader.parts import srnet as srnet_part
 from grader.parts.cnn import CnnPlan
 from grader.parts.srnet import SrnetPlan
 from grader.results import CheckResult, Diagnosis
-from grader.rubric import CheckSpec
 from grader.trained import Provenance
 
 
