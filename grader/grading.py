@@ -194,16 +194,19 @@ def _grade_parts(
             early: dict[str, tuple[PartRun, Future[_Scored]]] = {}
 
             def score_early(run: PartRun) -> None:
-                if run.part in plans:  # on one core: the others train on theirs
-                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part], 1))
+                if run.part in plans:
+                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part]))
 
             runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note), on_exit=score_early)
             timings["sandbox"] = time.monotonic() - clock
             clock = time.monotonic()
-            for part, plan in plans.items():
+            scoring = {}
+            for part, plan in plans.items():  # the rest in the same thread: never two scorings at once
                 ahead = early.get(part)
-                scored = ahead[1].result() if ahead and ahead[0] is runs[part] else \
-                    _score_part(session, staged.name, runs[part], plan)  # fmt: skip
+                scoring[part] = ahead[1] if ahead and ahead[0] is runs[part] else \
+                    scorer.submit(_score_part, session, staged.name, runs[part], plan)  # fmt: skip
+            for part in plans:
+                scored = scoring[part].result()
                 outcomes[part] = scored.outcome
                 timings[f"part.{part}"] = runs[part].duration_s
                 for key, seconds in scored.timings.items():
@@ -220,14 +223,15 @@ class _Scored:
     timings: dict[str, float]  # seconds of scoring and of the report's pictures
 
 
-def _score_part(session: Session, name: str, run: PartRun, plan: Any, threads: int | None = None) -> _Scored:
-    """Evaluate the part's checks on what its child left, then the report's pictures, with at most
-    `threads` threads in numpy's and scikit-learn's pools (the t-SNE) when given."""
-    if threads is None:
-        return _score(session, name, run, plan)
+def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
+    """Evaluate the part's checks on what its child left, then the report's pictures.
+
+    numpy's and scikit-learn's thread pools (the t-SNE) keep to one thread: the other parts
+    train on the other cores meanwhile, and the pictures come out the same whichever part ends
+    last (a pool's size can change how sums round)."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads):
+    with threadpool_limits(limits=1):
         return _score(session, name, run, plan)
 
 
@@ -237,10 +241,11 @@ def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     specs = {spec.name: spec for spec in session.rubric.for_part(part)}
     seen = Seen(run)
     results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
-    outcome = _PartOutcome(results, _log(run), run.notes)
+    outcome = _PartOutcome(results, _log(run, seen), run.notes)
     pictures = time.monotonic()
     session.progress.phase(name, part, "scoring done; computing the report's pictures")
     outcome = replace(outcome, visuals=collect_visuals(part, seen, plan, results, session.seed))
+    # score.PART: with the trained model's evaluation
     return _Scored(outcome, {f"score.{part}": pictures - started, "visuals": time.monotonic() - pictures})
 
 
@@ -296,13 +301,17 @@ def _plan_context(session: Session, part: str) -> PlanContext:
     return PlanContext(session.rubric, session.device, session.seed, session.data, session.memo, probes)
 
 
-def _log(run: PartRun) -> dict[str, Any]:
-    return {
+def _log(run: PartRun, seen: Seen) -> dict[str, Any]:
+    log = {
         "ending": run.ending,
         "duration_s": round(run.duration_s, 2),
         "stdout": run.stdout,
         "stderr": run.stderr,
     }
+    trained = seen.cached("trained")  # what the parent measured of the trained model, if a check asked
+    if trained is not None:
+        log["training"] = trained.summary()
+    return log
 
 
 def internal_error_report(session: Session, submission: Path | str, exc: BaseException) -> Report:

@@ -103,9 +103,9 @@ def _record_scoring(monkeypatch: pytest.MonkeyPatch, *, early: bool = True) -> t
         finally:
             running.clear()
 
-    def watched_score(session: Session, name: str, part_run: PartRun, plan: Any, *args: Any) -> Any:
+    def watched_score(session: Session, name: str, part_run: PartRun, plan: Any) -> Any:
         (during if running else scored).append(part_run.part)
-        return score(session, name, part_run, plan, *args)
+        return score(session, name, part_run, plan)
 
     monkeypatch.setattr(Zygote, "run", watched_run)
     monkeypatch.setattr(grading, "_score_part", watched_score)
