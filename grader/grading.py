@@ -226,16 +226,8 @@ class _Scored:
 def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     """Evaluate the part's checks on what its child left, then the report's pictures.
 
-    numpy's and scikit-learn's thread pools (the t-SNE) keep to one thread: the other parts
-    train on the other cores meanwhile, and the pictures come out the same whichever part ends
-    last (a pool's size can change how sums round)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        return _score(session, name, run, plan)
-
-
-def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
+    On one core, while the other parts may still train on the others: the replay keeps to the
+    rubric's thread count (`grader.training.replay_settings`), the t-SNE to one thread."""
     started = time.monotonic()
     part = run.part
     specs = {spec.name: spec for spec in session.rubric.for_part(part)}

@@ -34,6 +34,7 @@ def tsne_points(embedding: np.ndarray, seed: int) -> np.ndarray | None:
     when the points do not differ at all: there is nothing to map.
     """
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     data = np.nan_to_num(np.asarray(embedding, dtype=np.float64).reshape(len(embedding), -1), nan=0.0,
                          posinf=0.0, neginf=0.0)  # fmt: skip
@@ -52,5 +53,8 @@ def tsne_points(embedding: np.ndarray, seed: int) -> np.ndarray | None:
     perplexity = min(PERPLEXITY, max(1.0, (len(data) - 1) / 3))  # TSNE needs perplexity < N
     model = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed % (2**32 - 1),
                  max_iter=ITERATIONS)  # fmt: skip
-    points = np.asarray(model.fit_transform(data.astype(np.float32)), dtype=np.float32)
+    # One thread (OpenMP and BLAS, loaded by now): the parent computes it while other parts still
+    # train on the other cores, and the map must not depend on how many cores the machine has.
+    with threadpool_limits(limits=1):
+        points = np.asarray(model.fit_transform(data.astype(np.float32)), dtype=np.float32)
     return points if np.all(np.isfinite(points)) else None
