@@ -41,6 +41,7 @@ from grader.workspace import Workspace, open_workspace
 
 UNREADABLE = "unreadable"  # report.sandbox key: why the submission could not be staged at all
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
+TRAINED_IN_PARENT = frozenset({"cnn", "srnet"})  # parts whose scoring evaluates trained weights (grader.trained)
 
 
 @dataclass
@@ -191,6 +192,10 @@ def _grade_parts(
         # A part is scored as soon as its child ends, while the others still train: one scorer
         # thread (scoring sets torch's thread count and deterministic mode, which are global).
         with ThreadPoolExecutor(1, thread_name_prefix="cnn-grader-score") as scorer:
+            if TRAINED_IN_PARENT & set(plans):
+                # The parent evaluates and replays trained weights with torch: its import (a second or
+                # two) runs now, beside the sandbox's own, instead of after the first part ends.
+                scorer.submit(_import_training)
             early: dict[str, tuple[PartRun, Future[_Scored]]] = {}
 
             def score_early(run: PartRun) -> None:
@@ -215,6 +220,10 @@ def _grade_parts(
     for part in parts:
         show.phase(staged.name, part, "done")
     return outcomes
+
+
+def _import_training() -> None:
+    import grader.training  # noqa: F401  # and torch with it
 
 
 @dataclass(frozen=True)
