@@ -13,8 +13,10 @@ from torch import nn
 
 from grader.oracle import LAYOUTS, base_shape, layout_view, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
+from grader.parts.shuffle_einops import EinopsVerdict, judge
+from grader.parts.shuffle_mistakes import informative
 from grader.sandbox.protocol import Job
-from grader.source_scan import ShuffleScan, scan_pixel_shuffle
+from grader.source_scan import ShuffleScan, scan_part
 from grader.training import epoch_order, train_harness_srnet
 
 PART = "pixel_shuffle"
@@ -51,15 +53,27 @@ class ShuffleCase:
 
 @dataclass(frozen=True)
 class ShufflePlan:
+    """Part 3's inputs and expected answers, what the source shows, and which inputs count.
+
+    `counts[i]` / `grad_counts[i]`: whether input i can tell a right answer from the usual
+    mistakes, for the output and for the input gradient (`grader.parts.shuffle_mistakes`);
+    `module_counts` the same per factor of the module check.
+    """
+
     job: Job
     inputs: dict[str, np.ndarray]
     scan: ShuffleScan
+    einops: EinopsVerdict
     cases: tuple[ShuffleCase, ...]
     expected_outputs: tuple[np.ndarray, ...]
     expected_grads: tuple[np.ndarray, ...]
+    counts: tuple[bool, ...]
+    grad_counts: tuple[bool, ...]
     module_factors: tuple[int, ...]
     expected_module: dict[int, np.ndarray]
+    module_counts: dict[int, bool]
     expected_weights: dict[str, np.ndarray]
+    retrain_factor: int
     retrain_steps: int
 
 
@@ -107,8 +121,7 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     module_spec = ctx.rubric.spec("pixel_shuffle.module")
     retrain_spec = ctx.rubric.spec("pixel_shuffle.retrain_identical")
     rng = ctx.rng("pixel_shuffle.inputs")
-    text = source.path.read_text(encoding="utf-8", errors="replace")
-    scan = scan_pixel_shuffle(text, source.module, OTHER_PARTS if source.combined else frozenset())
+    scan = scan_part(source.path.parent, source.path.name, OTHER_PARTS if source.combined else frozenset())
 
     cases = make_cases(
         rng, list(spec.param("factors")), list(spec.param("channels")),
@@ -133,6 +146,8 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
         x = rng.standard_normal((2, 2 * factor * factor, 3, 4)).astype(np.float32)
         inputs[f"module_x{factor}"] = x
         expected_module[factor] = F.pixel_shuffle(torch.from_numpy(x), factor).numpy()
+    counts, grad_counts, module_counts = _which_count(ctx, cases, inputs, outputs, grads, expected_module,
+                                                      (spec.params, module_spec.params))  # fmt: skip
 
     config = {
         "retrain_factor": int(retrain_spec.param("factor")),
@@ -155,17 +170,41 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
         job=job,
         inputs=inputs,
         scan=scan,
+        einops=judge(scan, source.module),
         cases=cases,
         expected_outputs=tuple(outputs),
         expected_grads=tuple(grads),
+        counts=counts,
+        grad_counts=grad_counts,
         module_factors=module_factors,
         expected_module=expected_module,
+        module_counts=module_counts,
         # Training the reference takes seconds; `check` does not run the retrain probe.
         expected_weights=_reference_weights(ctx, retrain_inputs, config, retrain_spec.params)
         if ctx.runs("retrain")
         else {},
+        retrain_factor=config["retrain_factor"],
         retrain_steps=int(retrain_spec.param("steps")),
     )
+
+
+def _which_count(
+    ctx: PlanContext, cases: tuple[ShuffleCase, ...], inputs: dict[str, np.ndarray], outputs: list[np.ndarray],
+    grads: list[np.ndarray], expected_module: dict[int, np.ndarray], params: tuple[Any, ...],
+) -> tuple[tuple[bool, ...], tuple[bool, ...], dict[int, bool]]:  # fmt: skip
+    """Which inputs some candidate mistake fails (`grader.parts.shuffle_mistakes`); the same for every
+    submission of a grade, so computed once per seed and settings."""
+    key = ("pixel_shuffle.counts", ctx.seed, repr(params))
+    if key not in ctx.memo:
+        told = [informative(inputs[f"case{i}_x"], c.layout, c.shape, c.factor, inputs[f"case{i}_g"], outputs[i],
+                            grads[i]) for i, c in enumerate(cases)]  # fmt: skip
+        module = {}
+        for factor, want in expected_module.items():
+            x = inputs[f"module_x{factor}"]
+            module[factor] = informative(x, "contiguous", x.shape, factor, np.ones_like(want), want,
+                                         np.ones_like(x))[0]  # fmt: skip
+        ctx.memo[key] = (tuple(t[0] for t in told), tuple(t[1] for t in told), module)
+    return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 def _retrain_inputs(ctx: PlanContext, factor: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:

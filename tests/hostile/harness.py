@@ -49,6 +49,7 @@ class Expectation:
     notes: tuple[str, ...] = ()
     log: Mapping[str, str] = field(default_factory=dict)
     zip: str = ""
+    submit: str = ""  # a file of the overlay to grade instead of the folder (a notebook)
     secrets: bool = False
     canary: bool = False
     network: bool = False

@@ -61,6 +61,8 @@ def test_hostile_submission(
         submission = ZIP_BUILDERS[expect.zip](tmp_path)
     else:
         submission = build_overlay(case, tmp_path / "submission", hostile)
+        if expect.submit:
+            submission = submission / expect.submit
     before = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
 
     report = grade(submission, session=session)

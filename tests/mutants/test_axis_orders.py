@@ -14,7 +14,6 @@ output order).
 
 from __future__ import annotations
 
-from itertools import permutations
 from pathlib import Path
 from types import MappingProxyType
 
@@ -24,6 +23,7 @@ from grader.checks.pixel_shuffle import matches_torch
 from grader.checks.registry import evaluate
 from grader.grading import Session
 from grader.parts import pixel_shuffle as shuffle_part
+from grader.parts.shuffle_mistakes import axis_orders
 from grader.observations import Seen
 from grader.probes import probes_for
 from grader.probes.common import ProbeContext
@@ -52,13 +52,7 @@ class PixelShuffle(nn.Module):
 
 
 def all_patterns() -> list[str]:
-    patterns = []
-    for group in permutations(("c", "h2", "w2")):
-        for height in ("(h h2)", "(h2 h)"):
-            for width in ("(w w2)", "(w2 w)"):
-                for order in permutations(("c", height, width)):
-                    patterns.append(f"... ({' '.join(group)}) h w -> ... {' '.join(order)}")
-    return patterns
+    return axis_orders()
 
 
 WRONG = [p for p in all_patterns() if p != REFERENCE_PATTERN]
