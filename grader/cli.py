@@ -13,6 +13,7 @@ self-check), `release` (stubs and notebook from the solutions), `init-ci`
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -73,13 +74,21 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
     from grader.report.terminal import show
     from grader.visibility import redact
 
+    from grader.progress import make_progress
+
     session = _session(rubric_path, settings, fail_under)
     _guarded(lambda: out_dir.mkdir(parents=True, exist_ok=True))  # fail before, not after, the work
-    report = _guarded(lambda: grade_one(submission, session=session))
-    _guarded(lambda: write_all(report, out_dir, show_hidden))
+    session = replace(session, progress=make_progress(quiet))
+    try:
+        report = _guarded(lambda: grade_one(submission, session=session))
+        session.progress.phase(report.submission, "report", "writing the report files")
+        _guarded(lambda: write_all(report, out_dir, show_hidden))
+    finally:
+        session.progress.close()
     if not quiet:
         show(report if show_hidden else redact(report), Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}")
+    click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}; with pictures: "
+               f"{out_dir / 'report.html'}")  # fmt: skip
     if fail_under is not None and report.score < fail_under:
         click.echo(f"cnn-grader: score {report.score:g} / {report.max_score:g} is below --fail-under "
                    f"{fail_under:g}: exit status 1", err=True)  # fmt: skip
@@ -88,24 +97,51 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
 
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once (default: the CPUs over the rubric's threads).")
+@click.option("--scheduler", default=None, metavar="local|tcp://HOST:PORT",
+              help="Grade on Dask: a LocalCluster, or the scheduler at this address.")
+@click.option("--base-code", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The released stubs: code the similarity flags never count (default: ./assignment if present).")
 @_common
 def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: bool, show_hidden: bool,
-          **settings: Any) -> None:  # fmt: skip
-    """Grade every submission in the folder SUBMISSIONS into OUT/gradebook.csv.
+          jobs: int | None, scheduler: str | None, base_code: Path | None, **settings: Any) -> None:  # fmt: skip
+    """Grade every entry of the folder SUBMISSIONS into OUT/gradebook.csv and OUT/summary.html.
 
-    Each submission gets OUT/NAME/report.json; unchanged submissions that
-    already have a report are not graded again, so an interrupted batch resumes.
+    Each submission gets OUT/NAME/report.json; an entry that cannot be graded gets
+    a row with the reason. Unchanged submissions that already have a report are not
+    graded again, so an interrupted batch resumes.
     """
     from grader.batch import grade_batch
+    from grader.report.gradebook import Row
+
+    if scheduler is not None and scheduler != "local" and not scheduler.startswith(("tcp://", "tls://")):
+        raise click.UsageError("--scheduler takes 'local' or a scheduler address such as tcp://HOST:8786")
+    if base_code is None and (Path("assignment") / "cnn.py").is_file():
+        base_code = Path("assignment")
+    from grader.entries import list_entries
+    from grader.progress import make_progress
 
     session = _session(rubric_path, settings, None)
+    session = replace(session, progress=make_progress(quiet))
+    total, done = len(_guarded(lambda: list_entries(submissions, exclude=out_dir))), [0]
 
-    def progress(name: str, report: Report, state: str) -> None:
-        if not quiet:
-            click.echo(f"{name}: {report.score:g} / {report.max_score:g} ({state})")
+    def progress(row: Row) -> None:
+        if quiet or row.state == "pending":
+            return
+        done[0] += 1
+        session.progress.batch(done[0], total, [])
+        score = f"{row.report.score:g} / {row.report.max_score:g}" if row.report else ""
+        why = f": {row.reason}" if row.reason else ""
+        click.echo(f"{row.submission}: {score} ({row.state}{why})".replace(":  (", ": ("))
 
-    gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden))
-    click.echo(f"gradebook -> {gradebook}")
+    try:
+        session.progress.batch(0, total, [])
+        gradebook = _guarded(lambda: grade_batch(submissions, out_dir, session, progress, show_hidden, jobs,
+                                                 scheduler, base_code))  # fmt: skip
+    finally:
+        session.progress.close()
+    click.echo(f"gradebook -> {gradebook}; summary -> {gradebook.parent / 'summary.html'}")
 
 
 def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: float | None) -> Any:
@@ -168,21 +204,31 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
 
     Hidden checks are named, not run; `grade` runs everything.
     """
+    from grader.progress import make_progress
     from grader.report import write_all
     from grader.report.terminal import show
     from grader.rubric import RubricError
     from grader.selfcheck import self_check
 
+    progress = make_progress(quiet)
     try:
-        report = _guarded(lambda: self_check(submission, rubric_path))
+        report = _guarded(lambda: self_check(submission, rubric_path, progress))
     except RubricError as exc:
         raise click.UsageError(str(exc)) from exc
+    finally:
+        progress.close()
     if out_dir is not None:
         write_all(report, out_dir)
     if not quiet:
         show(report, Console())
-    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks"
-               + (f" -> {out_dir / 'report.json'}" if out_dir is not None else ""))  # fmt: skip
+    where = f" -> {out_dir / 'report.json'}; with pictures: {out_dir / 'report.html'}" if out_dir is not None else (
+        "; add --out DIR for report.html, with the loss curves")
+    click.echo(f"{report.score:g} / {report.max_score:g} on the public checks{where}")
+
+
+_REQUIREMENT_HELP = ("What students and CI install: a git URL (git+https://...@TAG), a wheel file or URL, or "
+                     "cnn-grader==VERSION where the course publishes it. Default: a wheel of this checkout, "
+                     "shipped with the files.")  # fmt: skip
 
 
 @main.command()
@@ -190,42 +236,58 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
               default=Path("reference"), show_default=True, help="The solutions, with solution markers.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("assignment"), show_default=True, help="Where the student files go.")
-def release(reference_dir: Path, out_dir: Path) -> None:
-    """Write the student stubs (the solutions, every marked answer removed) and the student notebook."""
+@click.option("--requirement", default=None, help=_REQUIREMENT_HELP)
+@click.option("--fail-under", type=click.FloatRange(min=0), default=None,
+              help="The CI workflow's passing line (default: full marks of the shipped rubric).")
+@click.option("--force", is_flag=True, help="Replace files that differ from the release (edits there are lost).")
+def release(reference_dir: Path, out_dir: Path, requirement: str | None, fail_under: float | None,
+            force: bool) -> None:  # fmt: skip
+    """Write the student files: stubs (every marked answer removed), notebook, grader wheel, CI workflow.
+
+    Nothing is written when a file there differs from the release, unless --force;
+    files already as released are left alone.
+    """
+    from grader.generated_files import WouldOverwrite
+    from grader.install import InstallError
     from grader.release import ReleaseError, write_release
 
     try:
-        written = write_release(reference_dir, out_dir)
-    except (ReleaseError, OSError) as exc:
+        written = write_release(reference_dir, out_dir, requirement, force, fail_under)
+    except (ReleaseError, InstallError, WouldOverwrite, OSError) as exc:
         raise click.UsageError(str(exc)) from exc
-    for path in written:
-        click.echo(f"wrote {path}")
+    for item in written:
+        click.echo(f"{item.state} {item.path}")
 
 
 @main.command("init-ci")
 @click.argument("repository", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."))
 @click.option("--fail-under", type=click.FloatRange(min=0), default=None,
               help="Fail the job below this score (default: full marks of the shipped rubric).")
-@click.option("--grader-version", default=__version__, show_default=True,
-              help="The cnn-grader release the workflow installs from the package index.")
+@click.option("--requirement", default=None, help=_REQUIREMENT_HELP.replace("the files", "the workflow"))
 @click.option("--python", "python_version", default="3.11", show_default=True, help="Python of the runner.")
-@click.option("--force", is_flag=True, help="Replace an existing workflow file.")
-def init_ci(repository: Path, fail_under: float | None, grader_version: str, python_version: str,
+@click.option("--force", is_flag=True, help="Replace an existing workflow file (and wheel).")
+def init_ci(repository: Path, fail_under: float | None, requirement: str | None, python_version: str,
             force: bool) -> None:  # fmt: skip
     """Write a GitHub Actions workflow that grades the student REPOSITORY (default: here).
 
-    It installs cnn-grader==VERSION, runs `cnn-grader grade . --fail-under N` and
-    appends report.md to the job summary.
+    It installs the course's cnn-grader (by default a wheel it puts in the
+    repository), runs `cnn-grader grade . --fail-under N` and appends report.md
+    to the job summary.
     """
-    from grader.ci_workflow import CiSettings, write_workflow
+    from grader.ci_workflow import write_workflow
+    from grader.generated_files import WouldOverwrite
+    from grader.install import InstallError, install_source
 
     if fail_under is None:
         fail_under = sum(spec.points for spec in load_rubric().checks.values())
     try:
-        path = write_workflow(CiSettings(grader_version, fail_under, python_version), repository, force)
-    except (FileExistsError, OSError) as exc:
+        install = install_source(requirement)
+        written = write_workflow(install, fail_under, repository, force, python_version)
+    except (InstallError, WouldOverwrite, OSError) as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(f"wrote {path}: grades with cnn-grader {grader_version}, fails below {fail_under:g}")
+    for item in written:
+        click.echo(f"{item.state} {item.path}")
+    click.echo(f"the workflow installs {install.description} and fails below {fail_under:g}")
 
 
 @main.command()

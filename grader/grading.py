@@ -20,11 +20,13 @@ from grader.data.cache import DataCache
 from grader.data.errors import DataError
 from grader.observations import Seen
 from grader.locations import in_notebook
+from grader.progress import Progress, Silent
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
-from grader.parts.context import PlanContext
+from grader.parts.context import PartSource, PlanContext
+from grader.plan_cache import PlanCache, cache_key, cache_root, data_stamp
 from grader.results import PARTS, CheckResult, Report, Status
 from grader.rubric import CheckSpec, Rubric, load_rubric
 from grader.sandbox.feed import group_inputs
@@ -32,8 +34,11 @@ from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
 from grader.submission import StagedSubmission
 from grader.visibility import is_public
+from grader.visuals import Visual
+from grader.visuals.collect import collect as collect_visuals
 from grader.workspace import Workspace, open_workspace
 
+UNREADABLE = "unreadable"  # report.sandbox key: why the submission could not be staged at all
 PLANNERS: dict[str, ModuleType] = {"cnn": cnn_part, "srnet": srnet_part, "pixel_shuffle": shuffle_part}
 
 
@@ -51,6 +56,8 @@ class Session:
     data: DataCache
     isolation: Isolation
     memo: dict[Any, Any] = field(default_factory=dict)
+    plans: PlanCache = field(default_factory=lambda: PlanCache(None))  # prepared plans, per part
+    progress: Progress = field(default_factory=Silent)  # the live display on stderr (grader.progress)
 
     @property
     def seed(self) -> int:
@@ -77,7 +84,21 @@ def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session
         workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
         data=DataCache(options.mnist_root, options.sr_root),
         isolation=detect_isolation(device=device),
+        plans=PlanCache(cache_root() / "plans" if options.plan_cache else None),
     )
+
+
+def prepare_plans(session: Session) -> None:
+    """Compute (or load) every graded part's prepared plan now, once, before grades run at once.
+
+    A part whose data cannot be read is left to each grade, which reports it.
+    """
+    for part in (p for p in PARTS if p in session.options.parts):
+        ctx = _plan_context(session, part)
+        try:
+            session.plans.get(plan_key(session, part, ctx.probes), lambda: PLANNERS[part].prepare(ctx))
+        except Exception:  # noqa: BLE001 - each grade meets the same problem and reports it per part
+            continue
 
 
 def grade(submission: Path | str, options: GradeOptions | None = None, session: Session | None = None) -> Report:
@@ -103,14 +124,18 @@ def grade_workspace(session: Session, workspace: Workspace) -> Report:
     timings = {"stage": time.monotonic() - workspace.started}
     if workspace.staged is None or workspace.zygote is None:
         tests = _all_errors(session, workspace.problem)
-        return _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
+        report = _report(session, workspace.name, tests, [workspace.problem], {}, workspace.started, timings)
+        # A batch lists it as not gradable, with this reason.
+        return replace(report, sandbox={**report.sandbox, UNREADABLE: workspace.problem})
     parts = [p for p in PARTS if p in session.options.parts]
     outcomes = _grade_parts(session, workspace.staged, parts, workspace.zygote, timings)
     origins = workspace.staged.origins
     tests = [replace(r, output=in_notebook(r.output, origins)) for part in parts for r in outcomes[part].results]
     notes = [*workspace.staged.notes, *(f"{part}: {in_notebook(note, origins)}" for part in parts
                                         for note in outcomes[part].notes)]  # fmt: skip
-    return _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    report = _report(session, workspace.name, tests, notes, logs_of(outcomes), workspace.started, timings)
+    return replace(report, written_answers=tuple(a for a in workspace.staged.answers if a.part in parts),
+                   visuals=tuple(v for part in parts for v in outcomes[part].visuals))
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,7 @@ class _PartOutcome:
     results: list[CheckResult]
     log: dict[str, Any]
     notes: tuple[str, ...] = ()  # limits the part ran into
+    visuals: tuple[Visual, ...] = ()  # the part's pictures for report.html
 
 
 def logs_of(outcomes: dict[str, _PartOutcome]) -> dict[str, Any]:
@@ -133,7 +159,9 @@ def _grade_parts(
     """
     outcomes: dict[str, _PartOutcome] = {}
     plans: dict[str, Any] = {}
+    show = session.progress
     for part in parts:
+        show.phase(staged.name, part, "preparing inputs and answers")
         source = staged.sources.get(part)
         if source is None:
             why = staged.problems.get(part, "this part is missing from the submission")
@@ -141,7 +169,7 @@ def _grade_parts(
             continue
         clock = time.monotonic()
         try:
-            plans[part] = PLANNERS[part].plan(_plan_context(session, part), source)
+            plans[part] = plan_part(session, part, source)
             timings[f"plan.{part}"] = time.monotonic() - clock
         except DataError as exc:
             outcomes[part] = _PartOutcome(_errors(session, part, f"grader data problem: {exc}"), {})
@@ -157,7 +185,9 @@ def _grade_parts(
             for part, plan in plans.items()
         ]  # fmt: skip
         clock = time.monotonic()
-        runs = zygote.run(jobs, staged.folder)
+        for part in plans:
+            show.phase(staged.name, part, "starting the sandbox")
+        runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note))
         timings["sandbox"] = time.monotonic() - clock
         clock = time.monotonic()
         for part, plan in plans.items():
@@ -166,8 +196,35 @@ def _grade_parts(
             results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
             outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
+            pictures = time.monotonic()
+            show.phase(staged.name, part, "scoring done; computing the report's pictures")
+            outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
+            timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
         timings["score"] = time.monotonic() - clock
+    for part in parts:
+        show.phase(staged.name, part, "done")
     return outcomes
+
+
+def plan_part(session: Session, part: str, source: PartSource) -> Any:
+    """The part's plan for one submission: the prepared plan (computed once per course and
+    cached, whatever fields it has), specialised to the submission by the part's cheap step."""
+    ctx = _plan_context(session, part)
+    key = plan_key(session, part, ctx.probes)
+    prepared = session.plans.get(key, lambda: PLANNERS[part].prepare(ctx))
+    return PLANNERS[part].specialise(prepared, source)
+
+
+def plan_key(session: Session, part: str, probes: frozenset[str] | None) -> str:
+    """What a prepared plan depends on: the grader, the rubric, the seed, the device and the data."""
+    return cache_key({
+        "part": part,
+        "rubric": repr(replace(session.rubric, source="")),
+        "seed": session.seed,
+        "device": session.device,
+        "probes": sorted(probes) if probes is not None else None,
+        "data": data_stamp(session.options.mnist_root, session.options.sr_root),
+    })  # fmt: skip
 
 
 def _graded(session: Session, part: str) -> tuple[Check, ...]:

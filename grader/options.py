@@ -29,6 +29,7 @@ class GradeOptions:
     parts: tuple[str, ...] = PARTS
     keep_workdir: bool = False
     public_only: bool = False
+    plan_cache: bool = True  # keep prepared plans in the user's cache folder (grader.plan_cache)
 
 
 def resolve_device(requested: str) -> str:
@@ -39,6 +40,8 @@ def resolve_device(requested: str) -> str:
     """
     if requested not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {requested!r}")
+    if requested == "cpu":
+        return "cpu"  # without importing torch: a parent whose plans are cached never needs it
     import torch
 
     if requested == "cuda" and not torch.cuda.is_available():
@@ -53,3 +56,34 @@ def resolve_workers(requested: int) -> int:
     if requested > 0:
         return requested
     return max(1, min(len(PARTS), os.cpu_count() or 1))
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (a container's or a Slurm job's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_concurrency(jobs: int | None, workers: int | None, threads: int, cores: int | None = None) -> tuple[int, int]:
+    """(grades at once, parts at once per grade) for a batch.
+
+    The torch threads per child stay the rubric's `threads` whatever is asked
+    here: training results depend on them, and reports must not depend on
+    `--jobs`. What fills the cores is how many grades, and parts within each
+    grade, run at once: by default jobs x workers x threads <= cores.
+
+    >>> resolve_concurrency(None, None, threads=1, cores=16)
+    (16, 1)
+    >>> resolve_concurrency(1, None, threads=1, cores=2)
+    (1, 2)
+    >>> resolve_concurrency(2, None, threads=1, cores=2)
+    (2, 1)
+    """
+    cores = cores or cpu_count()
+    slots = max(1, cores // max(threads, 1))
+    jobs = jobs if jobs and jobs > 0 else slots
+    if not workers:
+        workers = max(1, min(len(PARTS), slots // jobs))
+    return jobs, workers

@@ -1,20 +1,23 @@
 """The grader's own models, written functionally so they share no code with
 any submission or with `reference/`.
 
-They give the expected outputs for the equivalence checks, the weights that
-the child loads into the student's model, and the harness net that carries
-the student's PixelShuffle in the retraining check.
+They give the expected outputs for the equivalence checks and the weights
+that the child loads into the student's model (the harness net that carries
+the student's PixelShuffle in the retraining check is in `grader.training`).
+
+torch is imported inside the functions that compute: the parent's checks read
+the shapes below, and a parent whose plans come from the cache never loads torch.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 CNN_SHAPES: dict[str, tuple[int, ...]] = {
     "conv1.0.weight": (16, 1, 5, 5),
@@ -62,49 +65,33 @@ def random_params(shapes: Mapping[str, tuple[int, ...]], seed: int) -> dict[str,
 
 def as_tensors(params: Mapping[str, np.ndarray], device: str = "cpu") -> dict[str, Tensor]:
     """Tensors holding copies: training them must never write into the arrays."""
+    import torch
+
     return {name: torch.tensor(np.array(a, copy=True), device=device) for name, a in params.items()}
 
 
 def cnn_forward(p: Mapping[str, Tensor], x: Tensor) -> tuple[Tensor, Tensor]:
     """Logits and the flattened conv2 output of the assignment's CNN."""
+    import torch
+    import torch.nn.functional as F
+
     h = F.max_pool2d(F.relu(F.conv2d(x, p["conv1.0.weight"], p["conv1.0.bias"], padding=2)), 2)
     h = F.max_pool2d(F.relu(F.conv2d(h, p["conv2.0.weight"], p["conv2.0.bias"], padding=2)), 2)
     embedding = torch.flatten(h, start_dim=1)
     return F.linear(embedding, p["out.weight"], p["out.bias"]), embedding
 
 
-Shuffle = Callable[[Tensor], Tensor]
+Shuffle = Callable[["Tensor"], "Tensor"]
 
 
 def srnet_forward(p: Mapping[str, Tensor], y: Tensor, shuffle: Shuffle) -> Tensor:
     """The ESPCN-style net on a luminance batch; `shuffle` does depth-to-space."""
+    import torch.nn.functional as F
+
     h = F.relu(F.conv2d(y, p["conv1.weight"], p["conv1.bias"], padding=2))
     h = F.relu(F.conv2d(h, p["conv2.weight"], p["conv2.bias"], padding=1))
     h = F.relu(F.conv2d(h, p["conv3.weight"], p["conv3.bias"], padding=1))
     return shuffle(F.conv2d(h, p["conv4.weight"], p["conv4.bias"], padding=1))
-
-
-class HarnessSRNet(nn.Module):
-    """The grader's ESPCN net, trainable, with a pluggable `pixel_shuffle` module.
-
-    The PixelShuffle part retrains this net twice, once with
-    `nn.PixelShuffle(r)` and once with the student's module, so that the
-    check depends on `pixel_shuffle.py` alone.
-    """
-
-    def __init__(self, params: Mapping[str, np.ndarray], pixel_shuffle: nn.Module) -> None:
-        super().__init__()
-        # Parameter names may not contain dots; the mapping keeps the contract's names.
-        self.weights = nn.ParameterDict(
-            {name.replace(".", "_"): nn.Parameter(t) for name, t in as_tensors(params).items()}
-        )
-        self.pixel_shuffle = pixel_shuffle
-
-    def named_weights(self) -> dict[str, Tensor]:
-        return {name.replace("_", ".", 1): t for name, t in self.weights.items()}
-
-    def forward(self, y: Tensor) -> Tensor:
-        return srnet_forward(self.named_weights(), y, self.pixel_shuffle)
 
 
 LAYOUTS = ("contiguous", "transposed", "strided", "expanded")
@@ -124,6 +111,7 @@ def base_shape(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
 def layout_view(base: Tensor, layout: str, shape: tuple[int, ...]) -> Tensor:
     """A view of `base` with the logical `shape` and the memory layout asked for.
 
+    >>> import torch
     >>> layout_view(torch.zeros(1, 4, 2, 3), "transposed", (1, 4, 3, 2)).is_contiguous()
     False
     """

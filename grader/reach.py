@@ -381,35 +381,38 @@ def resolve_global(program: Program, source: Source, name: str, line: int | None
         if not binding.conditional:
             break
     if not chosen:
-        for module in reversed(source.stars):  # a later star import wins
+        # Every star import that may bind the name (a later one wins, but which module
+        # exports what is not always known without importing it).
+        found: list[Target] = []
+        for module in reversed(source.stars):
             star = program.module(module)
             if star is not None:
-                found = resolve_global(program, star, name, None, depth + 1)
-                if found:
-                    return found
+                found += resolve_global(program, star, name, None, depth + 1)
             elif _exports(module, name):
-                return [External(f"{module}.{name}")]
-        if name in BUILTIN_NAMES:
-            return [External(f"builtins.{name}")]
-        return []
+                found.append(External(f"{module}.{name}"))
+        if not found and name in BUILTIN_NAMES:
+            found.append(External(f"builtins.{name}"))
+        return found
     targets: list[Target] = []
     for binding in reversed(chosen):
         targets += _binding_targets(program, source, binding, depth)
     return targets
 
 
+# What `from M import *` binds, for the modules whose names matter to the rules: the same answer
+# whether or not the parent has imported them (a parent with cached plans never imports torch).
+STAR_EXPORTS = {
+    "einops": frozenset({"rearrange", "reduce", "repeat", "einsum", "pack", "unpack", "parse_shape",
+                         "asnumpy", "EinopsError"}),  # fmt: skip
+    "einops.layers.torch": frozenset({"Rearrange", "Reduce", "EinMix"}),
+}
+
+
 def _exports(module: str, name: str) -> bool:
-    """Whether `from module import *` binds `name`: known for modules the grader has imported
-    itself (torch, einops, numpy); assumed for others, which cannot be looked at without running them."""
-    if module in ("", "__future__"):
+    """Whether `from module import *` may bind `name` (public names of modules not listed above)."""
+    if module in ("", "__future__") or name.startswith("_"):
         return False
-    loaded = sys.modules.get(module)
-    if loaded is None:
-        return True
-    exported = getattr(loaded, "__all__", None)
-    if exported is not None:
-        return name in list(exported)
-    return not name.startswith("_") and hasattr(loaded, name)
+    return name in STAR_EXPORTS[module] if module in STAR_EXPORTS else True
 
 
 def _binding_targets(program: Program, source: Source, binding: Binding, depth: int) -> list[Target]:

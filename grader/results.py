@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.visuals import Visual
 
 PARTS: tuple[str, ...] = ("cnn", "srnet", "pixel_shuffle")
 
@@ -65,6 +68,30 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class WrittenAnswer:
+    """A student's answer to a written question, for the instructor to grade by hand.
+
+    It earns no automatic points and never changes `Report.score`; `state` is
+    "answered", "unanswered" (the answer cell still holds its placeholder) or
+    "missing" (no answer cell found; `text` then says why). `text` is cleaned
+    and bounded by `grader.written`, but still the student's: escape it for
+    each format.
+    """
+
+    question: str  # e.g. "cnn.tsne_evolution"; starts with its part
+    title: str
+    state: str
+    text: str = ""
+
+    @property
+    def part(self) -> str:
+        return self.question.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "part": self.part, "grading": "manual", "automatic_points": 0}
+
+
+@dataclass(frozen=True)
 class PartTotal:
     """Subtotal of one assignment part."""
 
@@ -86,6 +113,9 @@ class Report:
     sandbox: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     hidden_checks: tuple[str, ...] = ()  # `check` only: the checks it did not run, named and nothing more
+    written_answers: tuple[WrittenAnswer, ...] = ()  # graded by hand; not part of the score
+    # The pictures (grader.visuals) that report.html draws; plain arrays, not part of report.json.
+    visuals: tuple[Visual, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def score(self) -> float:
@@ -124,6 +154,7 @@ class Report:
             "sandbox": dict(self.sandbox),
             "timings": dict(self.timings),
             "hidden_checks": list(self.hidden_checks),
+            "written_answers": [a.to_dict() for a in self.written_answers],
         }
 
 
@@ -152,6 +183,10 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         sandbox=dict(doc.get("sandbox", {})),
         timings={str(k): float(v) for k, v in doc.get("timings", {}).items()},
         hidden_checks=tuple(str(n) for n in doc.get("hidden_checks", ())),
+        written_answers=tuple(
+            WrittenAnswer(str(a["question"]), str(a.get("title", "")), str(a.get("state", "")), str(a.get("text", "")))
+            for a in doc.get("written_answers", ())
+        ),
     )
 
 

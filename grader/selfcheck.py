@@ -29,7 +29,7 @@ from grader.workspace import open_workspace
 DEVICE = "cpu"  # a few steps need no GPU, and the CPU gives the same numbers everywhere
 
 
-def self_check(submission: Path, rubric_path: Path | None = None) -> Report:
+def self_check(submission: Path, rubric_path: Path | None = None, progress: Any = None) -> Report:
     """Run the public checks on `submission`; raises RubricError for a bad rubric.
 
     >>> self_check(Path("reference")).score   # doctest: +SKIP
@@ -51,6 +51,8 @@ def self_check(submission: Path, rubric_path: Path | None = None) -> Report:
 
         rubric = public_rubric(rubric_from_dict(doc, source))
         session = open_session(GradeOptions(device=DEVICE, public_only=True), rubric)
+        if progress is not None:
+            session = replace(session, progress=progress)
         report = grade_workspace(session, workspace)
     intro = (
         f"self-check: {len(report.tests)} public checks on public inputs, with training cut to a few steps; "

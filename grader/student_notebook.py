@@ -2,9 +2,12 @@
 
 The text is a Markdown file (`reference/notebook.md`) that reads well on its
 own: prose becomes markdown cells (a new cell at each heading), fenced
-```python blocks become code cells, and a line `<!-- stub: cnn.py -->` becomes
-a code cell holding that file. `{{grader_version}}` in a code block becomes
-the grader's version, so the notebook installs the grader that released it.
+```python blocks become code cells, a line `<!-- stub: cnn.py -->` becomes a
+code cell holding that file, and a line `<!-- answer: cnn.tsne_evolution -->`
+becomes the answer cell of that written question (`grader.written`). In code
+blocks, `{{grader_version}}` becomes the grader's version and
+`{{requirement}}` what pip installs (`grader.install`), so the notebook
+installs the grader that released it.
 """
 
 from __future__ import annotations
@@ -15,16 +18,20 @@ from typing import Mapping
 import nbformat
 from nbformat import v4
 
+from grader.written import MARKER as ANSWER, answer_cell
+
 STUB = re.compile(r"^<!-- stub: ([\w.-]+) -->$")
 FENCE = "```"
 VERSION = "{{grader_version}}"
+REQUIREMENT = "{{requirement}}"
 
 
 class NotebookTextError(ValueError):
-    """The exercise text names a file it was not given, or leaves a code block open."""
+    """The exercise text names a file it was not given, an unknown question, or leaves a code block open."""
 
 
-def build_notebook(text: str, files: Mapping[str, str], version: str) -> nbformat.NotebookNode:
+def build_notebook(text: str, files: Mapping[str, str], version: str,
+                   requirement: str = "cnn-grader") -> nbformat.NotebookNode:  # fmt: skip
     """The notebook for `text`, with `files` (name -> code) where the stubs go.
 
     >>> nb = build_notebook("# Title\\n<!-- stub: a.py -->\\n", {"a.py": "x = 1\\n"}, "0.1.0")
@@ -32,10 +39,20 @@ def build_notebook(text: str, files: Mapping[str, str], version: str) -> nbforma
     [('markdown', '# Title'), ('code', 'x = 1')]
     """
     cells = []
+    answered: set[str] = set()
     for kind, source in _blocks(text, files):
         source = source.strip("\n")
         if kind == "code":
-            cells.append(v4.new_code_cell(source.replace(VERSION, version)))
+            cells.append(v4.new_code_cell(source.replace(VERSION, version).replace(REQUIREMENT, requirement)))
+        elif kind == "answer":
+            if source in answered:
+                raise NotebookTextError(f"the text has two answer cells for {source}")
+            answered.add(source)
+            try:
+                answer, metadata = answer_cell(source)
+            except KeyError as exc:
+                raise NotebookTextError(exc.args[0]) from exc
+            cells.append(v4.new_markdown_cell(answer, metadata=metadata))
         elif source.strip():
             cells.append(v4.new_markdown_cell(source))
     for index, cell in enumerate(cells, start=1):
@@ -58,7 +75,8 @@ def notebook_text(notebook: nbformat.NotebookNode) -> str:
 
 
 def _blocks(text: str, files: Mapping[str, str]) -> list[tuple[str, str]]:
-    """("markdown" | "code", source) in order: fences and stub lines are code, headings split prose."""
+    """("markdown" | "code" | "answer", source or question id) in order: fences and stub lines are
+    code, answer lines are answer cells, headings split prose."""
     blocks: list[tuple[str, str]] = []
     prose: list[str] = []
     code: list[str] | None = None
@@ -70,8 +88,8 @@ def _blocks(text: str, files: Mapping[str, str]) -> list[tuple[str, str]]:
             else:
                 code.append(line)
             continue
-        stub = STUB.match(line.strip())
-        if line.startswith(FENCE) or stub or line.startswith("#"):
+        stub, answer = STUB.match(line.strip()), ANSWER.match(line.strip())
+        if line.startswith(FENCE) or stub or answer or line.startswith("#"):
             blocks.append(("markdown", "\n".join(prose)))
             prose = []
         if line.startswith(FENCE):
@@ -80,6 +98,8 @@ def _blocks(text: str, files: Mapping[str, str]) -> list[tuple[str, str]]:
             if stub.group(1) not in files:
                 raise NotebookTextError(f"the text asks for {stub.group(1)}, which is not a released file")
             blocks.append(("code", files[stub.group(1)]))
+        elif answer:
+            blocks.append(("answer", answer.group(1)))
         else:
             prose.append(line)
     if code is not None:

@@ -10,6 +10,14 @@ the folder, within size and count limits.
 A notebook's parts come from its definitions, gathered into one module
 (`grader.definitions`); a part whose file the notebook wrote with
 `%%writefile cnn.py` is graded from that file, as in a folder.
+
+A folder with the part files and one notebook (a course's template
+repository: the released stubs next to the notebook) is graded part by part
+from whichever holds the student's work: a part's `.py` file, unless it
+still holds more of the release's `NotImplementedError("your code here")`
+placeholders than the notebook's version of that part (or is missing). A
+note names every part taken from the notebook, and why. The written answers
+(`grader.written`) come from the notebook.
 """
 
 from __future__ import annotations
@@ -20,14 +28,18 @@ import shutil
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
 from grader.definitions import Extracted, extract_definitions, module_with_origins
-from grader.notebook import Cell, NotebookError, prepare_cells, read_notebook_cells, split_script
+from grader.notebook import Cell, NotebookError, Prepared, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
+from grader.placeholder import MARK, unfinished
+from grader.results import WrittenAnswer
+from grader.text import file_name
+from grader.written import collect_answers, no_answers
 
 PART_FILES: Mapping[str, str] = MappingProxyType(
     {"cnn": "cnn.py", "srnet": "srnet.py", "pixel_shuffle": "pixel_shuffle.py"}
@@ -61,6 +73,7 @@ class StagedSubmission:
     notes: tuple[str, ...] = field(default=())
     # Modules the grader built from a notebook: per line, the cell and line it came from.
     origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    answers: tuple[WrittenAnswer, ...] = field(default=())  # the written questions' answers, for manual grading
 
 
 def stage(path: Path, dest: Path) -> StagedSubmission:
@@ -106,7 +119,16 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
     problems = {
         part: f"{file} is missing from the submission" for part, file in PART_FILES.items() if not present[part]
     }
-    return StagedSubmission(name, folder, MappingProxyType(sources), MappingProxyType(problems))
+    staged = StagedSubmission(name, folder, MappingProxyType(sources), MappingProxyType(problems))
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if len(notebooks) == 1:
+        return _with_notebook(staged, notebooks[0])
+    if notebooks:
+        listed = ", ".join(file_name(n.name) for n in notebooks[:5])
+        note = (f"{len(notebooks)} notebooks ({listed}): graded the .py files only; keep one notebook "
+                "next to them for it to be graded too")  # fmt: skip
+        return replace(staged, notes=(note,), answers=no_answers(note))
+    return replace(staged, answers=no_answers("the submission holds no notebook, where the answer cells are"))
 
 
 def _single_file(folder: Path) -> Path | None:
@@ -123,17 +145,74 @@ def _from_single_file(path: Path, dest: Path, name: str | None = None) -> Staged
     prepared = prepare_cells(_read_cells(path))
     for file_name, text in prepared.files.items():
         (dest / file_name).write_text(text, encoding="utf-8")
-    local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
-    extracted = extract_definitions(list(prepared.cells), local)
+    extracted = _extract(prepared, dest)
     what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
     sources, problems, origins = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
+    notes = _staging_notes(path, prepared, extracted)
+    answers = collect_answers(path) if what == "notebook" else no_answers(
+        f"{path.name} is not a notebook: the written answers are in the notebook's answer cells")  # fmt: skip
+    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
+                            MappingProxyType(origins), answers)  # fmt: skip
+
+
+def _extract(prepared: Prepared, dest: Path) -> Extracted:
+    local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
+    return extract_definitions(list(prepared.cells), local)
+
+
+def _staging_notes(path: Path, prepared: Prepared, extracted: Extracted) -> tuple[str, ...]:
     summary = (
         f"{path.name}: graded from the definitions in its {len(prepared.cells)} code cell(s); "
         "code that is not a definition (training, plots, shell commands) was not run, as listed here"
     )
-    notes = (summary, *_ordered(extracted.syntax_errors, [*prepared.notes, *extracted.notes]))
-    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
-                            MappingProxyType(origins))  # fmt: skip
+    return (summary, *_ordered(extracted.syntax_errors, [*prepared.notes, *extracted.notes]))
+
+
+def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission:
+    """Grade each part from its file or from the notebook next to it, whichever holds the work."""
+    try:
+        prepared = prepare_cells(_read_cells(notebook))
+    except SubmissionError as exc:
+        note = f"{file_name(notebook.name)} was not graded, only the .py files: {exc}"
+        return replace(staged, notes=(note,), answers=no_answers(note))
+    for helper, text in prepared.files.items():  # modules the notebook wrote, unless the folder has them
+        if helper not in PART_FILES.values() and not (staged.folder / helper).exists():
+            (staged.folder / helper).write_text(text, encoding="utf-8")
+    extracted = _extract(prepared, staged.folder)
+    sources, problems, origins = dict(staged.sources), dict(staged.problems), dict(staged.origins)
+    notes: list[str] = []
+    graded_notebook = False
+    for part, file in PART_FILES.items():
+        names = PART_NAMES[part]
+        written = prepared.files.get(file)
+        defined = written is None and any(n in extracted.defined for n in names)
+        if written is None and not defined:
+            continue
+        built, built_origins = module_with_origins(extracted, names) if written is None else (written, ())
+        path = staged.folder / file
+        in_file = path.read_text(encoding="utf-8", errors="replace") if sources[part] is not None else None
+        if in_file is not None and unfinished(in_file) <= unfinished(built):
+            if not unfinished(built):  # both finished: say which one counts
+                notes.append(f"{part}: graded from {file}; {file_name(notebook.name)} defines it too, but a "
+                             "part's file comes first when both are finished")  # fmt: skip
+            continue
+        if written is not None:
+            path.write_text(written, encoding="utf-8")
+            sources[part] = PartSource(file, path)
+        else:
+            module = staged.folder / NOTEBOOK_MODULE.format(part=part)
+            module.write_text(built, encoding="utf-8")
+            sources[part] = PartSource(module.name, module, combined=True)
+            origins[module.name] = built_origins
+        problems.pop(part, None)
+        graded_notebook = True
+        why = "is missing" if in_file is None else f"still holds {unfinished(in_file)} unfinished `{MARK}`"
+        notes.append(f"{part}: graded from {file_name(notebook.name)}, not from {file}, which {why}")
+    if graded_notebook:  # what was dropped from the notebook matters only where the notebook was graded
+        notes += _staging_notes(notebook, prepared, extracted)
+    return replace(staged, sources=MappingProxyType(sources), problems=MappingProxyType(problems),
+                   origins=MappingProxyType(origins), notes=tuple(notes),
+                   answers=collect_answers(notebook))  # fmt: skip
 
 
 def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:

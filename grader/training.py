@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from grader.oracle import HarnessSRNet, srnet_shapes
+from grader.oracle import as_tensors, srnet_forward, srnet_shapes
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ def train_classifier(
     order: np.ndarray,
     lr: float,
     device: str,
+    on_step: Callable[[int, int, float], None] | None = None,
 ) -> TrainLog:
     """AdamW + cross entropy over the batches in `order` (the assignment's recipe)."""
     model.to(device).train()
@@ -96,6 +97,8 @@ def train_classifier(
         loss.backward()
         optimizer.step()
         losses.append(_finite(loss))
+        if on_step is not None:  # display only (the live progress); never read by a check
+            on_step(len(losses), len(order), losses[-1])
     return TrainLog(tuple(losses))
 
 
@@ -131,6 +134,7 @@ def train_superres(
     order: np.ndarray,
     lr: float,
     device: str,
+    on_step: Callable[[int, int, float], None] | None = None,
 ) -> TrainLog:
     """Adam + MSE on Y patches, the learning rate decaying along a cosine to 0.
 
@@ -154,6 +158,8 @@ def train_superres(
         optimizer.step()
         schedule.step()
         losses.append(_finite(loss))
+        if on_step is not None:
+            on_step(len(losses), len(order), losses[-1])
     return TrainLog(tuple(losses))
 
 
@@ -166,6 +172,29 @@ def upscale_images(model: nn.Module, images: Sequence[np.ndarray], device: str) 
         batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).to(device)
         outputs.append(model(batch[None, None]).float().cpu().numpy())
     return outputs
+
+
+class HarnessSRNet(nn.Module):
+    """The grader's ESPCN net, trainable, with a pluggable `pixel_shuffle` module.
+
+    The PixelShuffle part retrains this net twice, once with
+    `nn.PixelShuffle(r)` and once with the student's module, so that the
+    check depends on `pixel_shuffle.py` alone.
+    """
+
+    def __init__(self, params: Mapping[str, np.ndarray], pixel_shuffle: nn.Module) -> None:
+        super().__init__()
+        # Parameter names may not contain dots; the mapping keeps the contract's names.
+        self.weights = nn.ParameterDict(
+            {name.replace(".", "_"): nn.Parameter(t) for name, t in as_tensors(params).items()}
+        )
+        self.pixel_shuffle = pixel_shuffle
+
+    def named_weights(self) -> dict[str, Tensor]:
+        return {name.replace("_", ".", 1): t for name, t in self.weights.items()}
+
+    def forward(self, y: Tensor) -> Tensor:
+        return srnet_forward(self.named_weights(), y, self.pixel_shuffle)
 
 
 def train_harness_srnet(

@@ -34,14 +34,17 @@ def is_public(visibility: str) -> bool:
 
 
 def redact(report: Report) -> Report:
-    """The report as students see it: hidden checks keep their name and score only.
+    """The report as students see it: hidden checks keep their name and score only, and
+    lose their diagnosis and their pictures.
 
     >>> from grader.results import Status
     >>> r = Report("s", "0", "cpu", (CheckResult("cnn.accuracy", 1, 4, Status.PARTIAL, "81%", 0.81, "hidden"),))
     >>> redact(r).tests[0].output
     'hidden check: its inputs and details are not shown'
     """
-    return replace(report, tests=tuple(_redacted(t) for t in report.tests))
+    hidden = {t.name for t in report.tests if t.visibility == HIDDEN}
+    return replace(report, tests=tuple(_redacted(t) for t in report.tests),
+                   visuals=tuple(v for v in report.visuals if v.check not in hidden))  # fmt: skip
 
 
 def _redacted(result: CheckResult) -> CheckResult:

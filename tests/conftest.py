@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ CORRECT = FIXTURES / "correct"
 MUTANTS = REPO / "tests" / "mutants"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
 TRAINING_CHECKS = ("cnn.accuracy", "srnet.psnr")
+# Prepared plans go to a folder of this run, not the user's cache (subprocesses inherit it).
+os.environ["CNN_GRADER_CACHE"] = tempfile.mkdtemp(prefix="cnn-grader-test-cache-")
 
 
 def fast_rubric(steps: int | None = None, **timeouts: float) -> Rubric:

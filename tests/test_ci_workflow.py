@@ -1,4 +1,4 @@
-"""`cnn-grader init-ci`: the workflow is valid YAML, pins the grader, and its commands work here."""
+"""`cnn-grader init-ci`: the workflow is valid YAML, installs the course's grader, and its commands work here."""
 
 from __future__ import annotations
 
@@ -27,29 +27,40 @@ def steps(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {step.get("name", step.get("uses")): step for step in workflow["jobs"]["grade"]["steps"]}
 
 
-def test_the_workflow_is_valid_yaml_that_pins_the_grader() -> None:
-    doc = yaml.safe_load(render_workflow(CiSettings("1.2.3", 24.5)))
+@pytest.mark.parametrize("requirement", ["./cnn_grader-1.2.3-py3-none-any.whl",
+                                         "cnn-grader @ git+https://git.example.edu/c/cnn-grader@v1.2.3 #x"])
+def test_the_workflow_is_valid_yaml_that_pins_the_grader(requirement: str) -> None:
+    doc = yaml.safe_load(render_workflow(CiSettings(requirement, 24.5)))
     triggers = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` as true
     assert set(triggers) == {"push", "pull_request", "workflow_dispatch"}
     named = steps(doc)
-    assert set(named) == {"actions/checkout@v4", "actions/setup-python@v5", "Install cnn-grader 1.2.3", "Grade",
+    assert set(named) == {"actions/checkout@v4", "actions/setup-python@v5", "Install cnn-grader", "Grade",
                           "Report in the job summary"}  # fmt: skip
-    assert '"cnn-grader==1.2.3"' in named["Install cnn-grader 1.2.3"]["run"]
+    assert shlex.split(named["Install cnn-grader"]["run"])[-1] == requirement
     assert named["Grade"]["run"] == "cnn-grader grade . --out grader-report --fail-under 24.5"
     assert named["Report in the job summary"]["if"] == "always()"
     assert doc["permissions"] == {"contents": "read"}
 
 
-def test_init_ci_writes_it_once_with_the_full_score_by_default(tmp_path: Path) -> None:
+def test_init_ci_writes_it_once_with_the_full_score_and_a_wheel_by_default(tmp_path: Path) -> None:
     first = cli("init-ci", str(tmp_path))
     assert first.returncode == 0, first.stderr
     doc = yaml.safe_load((tmp_path / WORKFLOW_PATH).read_text(encoding="utf-8"))
     assert steps(doc)["Grade"]["run"].endswith("--fail-under 30")
-    assert f"Install cnn-grader {grader.__version__}" in steps(doc)
+    wheel = f"cnn_grader-{grader.__version__}-py3-none-any.whl"
+    assert steps(doc)["Install cnn-grader"]["run"].strip().endswith(f" ./{wheel}") and (tmp_path / wheel).is_file()
+    assert cli("init-ci", str(tmp_path)).returncode == 0  # the same files again: nothing to refuse
     again = cli("init-ci", str(tmp_path), "--fail-under", "20")
     assert again.returncode == 2 and "--force" in again.stderr
     assert cli("init-ci", str(tmp_path), "--fail-under", "20", "--force").returncode == 0
     assert "--fail-under 20" in (tmp_path / WORKFLOW_PATH).read_text(encoding="utf-8")
+    git = cli("init-ci", str(tmp_path / "x"), "--requirement", "git+https://git.example.edu/c/cnn-grader@v1")
+    assert git.returncode == 2  # the folder does not exist: click says so
+    (tmp_path / "x").mkdir()
+    git = cli("init-ci", str(tmp_path / "x"), "--requirement", "git+https://git.example.edu/c/cnn-grader@v1")
+    assert git.returncode == 0 and not list((tmp_path / "x").glob("*.whl"))
+    assert "'cnn-grader @ git+https://git.example.edu/c/cnn-grader@v1'" in (
+        tmp_path / "x" / WORKFLOW_PATH).read_text(encoding="utf-8")
 
 
 def run_step(command: str, repo: Path, summary: Path) -> subprocess.CompletedProcess[str]:
@@ -71,7 +82,7 @@ def test_the_grade_and_summary_steps_work_in_a_student_repository(
 ) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(solution, repo, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
-    named = steps(yaml.safe_load(render_workflow(CiSettings(grader.__version__, fail_under))))
+    named = steps(yaml.safe_load(render_workflow(CiSettings("cnn-grader", fail_under))))
     summary = tmp_path / "summary.md"
     grade = run_step(named["Grade"]["run"], repo, summary)
     assert grade.returncode == status, grade.stderr

@@ -69,11 +69,12 @@ def test_batch_writes_a_gradebook_and_resumes(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [(r["submission"], r["score"], r["state"]) for r in rows] == [
-        ("alice", "10", "graded"), ("bob", "0", "graded"), ("carol.ipynb", "0", "graded"),
+        ("alice", "10", "graded"), ("bob", "0", "graded"), ("carol.ipynb", "0", "not gradable"),
     ]  # fmt: skip
+    assert "not a Jupyter notebook" in rows[2]["reason"]
     assert (out / "alice" / "report.json").is_file() and (out / "carol" / "report.json").is_file()
     second = cli(*args)
-    assert [r["state"] for r in csv.DictReader((out / "gradebook.csv").open())] == ["reused"] * 3
+    assert [r["state"] for r in csv.DictReader((out / "gradebook.csv").open())] == ["reused", "reused", "not gradable"]
     assert "reused" in second.stdout
 
 

@@ -11,6 +11,7 @@ import pytest
 from nbconvert import ScriptExporter
 from nbformat import v4
 
+from grader.grading import Session, grade
 from grader.submission import StagedSubmission, SubmissionError, stage
 from tests.conftest import FIXTURES, REFERENCE
 from tests.notebooks import colab_notebook, solution, write_notebook
@@ -143,3 +144,62 @@ def test_a_zip_or_folder_holding_only_a_notebook_is_graded_as_the_notebook(tmp_p
     assert "from helpers import SCALE" in module_text(submission, "srnet")  # a module of the folder
     assert "from helpers import SCALE" not in module_text(submission, "cnn")  # not what CNN needs
     assert (submission.folder / "helpers.py").is_file() and not any("helpers" in n for n in submission.notes)
+
+
+def template_repository(folder: Path, notebook_parts: dict[str, str], file_parts: dict[str, str]) -> Path:
+    """A course's released template (stubs, notebook), with some parts solved in the notebook and
+    some in the files, as a student's repository looks half-way."""
+    from grader.release import NOTEBOOK, notebook_for, solution_files, stubs, write_release
+
+    write_release(REFERENCE, folder, "cnn-grader @ git+https://git.example.edu/c/cnn-grader@v1")
+    solved, stub = solution_files(REFERENCE), stubs(REFERENCE)
+    files = {name: solved[name] if name in notebook_parts else stub[name] for name in stub}
+    (folder / NOTEBOOK).write_text(notebook_for(REFERENCE / "notebook.md", files, "cnn-grader"), encoding="utf-8")
+    for name in file_parts:
+        (folder / name).write_text(solved[name], encoding="utf-8")
+    return folder
+
+
+def test_a_template_repository_is_graded_part_by_part_from_where_the_work_is(tmp_path: Path) -> None:
+    repo = template_repository(tmp_path / "repo", {"srnet.py": "", "pixel_shuffle.py": ""},
+                               {"cnn.py": "", "pixel_shuffle.py": ""})  # fmt: skip
+    submission = staged(repo, tmp_path)
+    assert {p: s.module for p, s in submission.sources.items() if s} == {
+        "cnn": "cnn.py", "srnet": "notebook_srnet.py", "pixel_shuffle": "pixel_shuffle.py",
+    }  # fmt: skip
+    assert submission.notes[:2] == (
+        'srnet: graded from cnn_assignment.ipynb, not from srnet.py, which still holds 2 unfinished '
+        '`NotImplementedError("your code here")`',
+        "pixel_shuffle: graded from pixel_shuffle.py; cnn_assignment.ipynb defines it too, but a part's file "
+        "comes first when both are finished",
+    )  # fmt: skip
+    assert "class SuperResolutionNet" in module_text(submission, "srnet")
+    assert [a.state for a in submission.answers] == ["unanswered"] * 4
+
+
+def test_a_template_repository_worked_in_the_notebook_earns_full_marks(tmp_path: Path, fast_session: Session) -> None:
+    repo = template_repository(tmp_path / "repo", {"cnn.py": "", "srnet.py": "", "pixel_shuffle.py": ""}, {})
+    report = grade(repo, session=fast_session)
+    assert report.score == report.max_score == 30.0, [(t.name, t.output) for t in report.tests if t.score < t.max_score]
+    assert sum("graded from cnn_assignment.ipynb, not from" in note for note in report.notes) == 3
+
+
+def test_a_template_repository_worked_in_the_files_ignores_the_stub_notebook(tmp_path: Path) -> None:
+    repo = template_repository(tmp_path / "repo", {}, {"cnn.py": "", "srnet.py": "", "pixel_shuffle.py": ""})
+    submission = staged(repo, tmp_path)
+    assert {p: s.module for p, s in submission.sources.items() if s} == {
+        "cnn": "cnn.py", "srnet": "srnet.py", "pixel_shuffle": "pixel_shuffle.py",
+    }  # fmt: skip
+    assert submission.notes == ()  # nothing came from the notebook: its dropped code is not news
+
+
+def test_a_folder_with_several_notebooks_is_graded_from_its_files_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "repo"
+    shutil.copytree(REFERENCE, folder, ignore=shutil.ignore_patterns("__pycache__", "*.md"))
+    for name in ("a.ipynb", "b.ipynb"):
+        write_notebook(colab_notebook(), folder / name)
+    submission = staged(folder, tmp_path)
+    assert all(s is not None and not s.combined for s in submission.sources.values())
+    assert submission.notes == ("2 notebooks (a.ipynb, b.ipynb): graded the .py files only; keep one notebook "
+                                "next to them for it to be graded too",)  # fmt: skip
+    assert submission.answers[0].state == "missing"

@@ -7,8 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from grader.oracle import HarnessSRNet, random_params, srnet_shapes
+from grader.oracle import random_params, srnet_shapes
 from grader.training import (
+    HarnessSRNet,
     accuracy,
     epoch_order,
     logits_of,

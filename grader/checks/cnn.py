@@ -10,7 +10,8 @@ from grader.observations import Seen
 from grader.observations.cnn import CnnBuild, CnnEquivalence, CnnPublicEquivalence, CnnShapes, CnnTraining, ModeOutputs
 from grader.oracle import CNN_PARAMETERS, CNN_SHAPES, EMBEDDING_SIZE
 from grader.parts.cnn import CnnPlan, Expected
-from grader.results import CheckResult
+from grader.diagnosis.cnn import diagnose as diagnose_cnn
+from grader.results import CheckResult, Diagnosis
 from grader.rubric import CheckSpec
 
 
@@ -72,30 +73,61 @@ def output_shape(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
 @check("cnn.matches_public", probe="public", rtol=float, atol=float)
 def matches_public(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
     """The equivalence check on fixed public weights and inputs: what `check` can show."""
-    return _equivalence(seen.of(CnnPublicEquivalence), plan.public, spec, "fixed public weights")
+    return _equivalence(seen.of(CnnPublicEquivalence), plan.public, spec, "fixed public weights", _inputs(plan, "pub_"))
 
 
 @check("cnn.matches_reference", probe="reference", rtol=float, atol=float)
 def matches_reference(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    return _equivalence(seen.of(CnnEquivalence), plan.reference, spec, "the grader's weights")
+    return _equivalence(seen.of(CnnEquivalence), plan.reference, spec, "the grader's weights", _inputs(plan, "ref_"))
 
 
-def _equivalence(seen: CnnEquivalence, expected: Expected, spec: CheckSpec, weights: str) -> CheckResult:
+def _inputs(plan: CnnPlan, prefix: str) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """The weights and input batch the equivalence probe used (for the diagnosis), if planned."""
+    x = plan.inputs.get(f"{prefix}x")
+    weights = {name: plan.inputs.get(f"{prefix}w_{name}") for name in CNN_SHAPES}
+    if x is None or any(w is None for w in weights.values()):
+        return None
+    return weights, x  # type: ignore[return-value]
+
+
+def _equivalence(seen: CnnEquivalence, expected: Expected, spec: CheckSpec, weights: str,
+                 inputs: tuple[dict[str, np.ndarray], np.ndarray] | None = None) -> CheckResult:  # fmt: skip
     """A third each: the outputs in eval mode, in train mode (the mode training uses: dropout
     or batch statistics change it), and the parameter gradients in train mode (a detached or
     no_grad backbone computes the right values but cannot learn)."""
     rtol, atol = spec.param("rtol"), spec.param("atol")
     lines = [f"{weights} loaded {seen.loaded}; input {expected.input_shape}"]
     credit = 0.0
+    verdicts = []
     for mode, outputs in (("eval", seen.eval), ("train", seen.train)):
         ok, detail = _outputs_match(outputs, expected, rtol, atol)
         credit += 1 / 3 if ok else 0.0
+        verdicts.append(ok)
         lines.append(f"{mode} mode: {detail}")
     problem = seen.gradient_problem
     ok, detail = (False, problem) if problem else gradients_close(seen.grads, expected.grads, rtol, atol)
     credit += 1 / 3 if ok else 0.0
+    verdicts.append(ok)
     lines.append(f"gradients from the logits (train mode): {'match' if ok else 'differ from'} the reference ({detail})")
-    return scored(spec, credit, "\n".join(lines))
+    diagnosis = None
+    if not verdicts[0] and inputs is not None:
+        diagnosis = diagnose_cnn(seen.eval.logits, seen.eval.embedding, inputs[0], inputs[1], rtol, atol)
+    elif verdicts[0] and not verdicts[1]:
+        diagnosis = Diagnosis("cnn.train_mode", "the outputs are right in eval mode but not in train mode: dropout, "
+                              "batch norm or another layer that the assignment's CNN does not have")  # fmt: skip
+    elif verdicts[0] and verdicts[1] and not verdicts[2]:
+        diagnosis = detached_diagnosis("cnn", problem)
+    return scored(spec, credit, "\n".join(lines), diagnosis=diagnosis)
+
+
+def detached_diagnosis(part: str, problem: str) -> Diagnosis:
+    """Right values, wrong gradients: the graph is cut somewhere between the output and the weights."""
+    if "not connected" in problem:
+        return Diagnosis(f"{part}.detached_graph", "the output is not connected to the weights (a .detach(), "
+                         ".data, .item() or torch.no_grad() in forward): the values are right but training cannot "
+                         "change the weights")  # fmt: skip
+    return Diagnosis(f"{part}.detached_graph", "the values are right but the gradients are not: part of forward is "
+                     "cut from the graph (.detach(), .data, numpy) or computed outside autograd")  # fmt: skip
 
 
 def _outputs_match(seen: ModeOutputs, expected: Expected, rtol: float, atol: float) -> tuple[bool, str]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from grader.checks.compare import identical
 from grader.checks.registry import check, scored
+from grader.diagnosis.pixel_shuffle import diagnose_order, logical_input
 from grader.observations import Seen
 from grader.observations.pixel_shuffle import (
     CaseOutcome,
@@ -29,7 +30,7 @@ from grader.observations.pixel_shuffle import (
     ShuffleModule,
 )
 from grader.parts.pixel_shuffle import ShufflePlan
-from grader.results import CheckResult
+from grader.results import CheckResult, Diagnosis
 from grader.rubric import CheckSpec
 from grader.sandbox.protocol import MalformedOutput
 from grader.shuffle_marker import carries_marker
@@ -45,6 +46,8 @@ def imports(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
 
 @check("pixel_shuffle.uses_einops")
 def uses_einops(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
+    if plan.einops is None:
+        raise RuntimeError("the plan was not specialised to the submission")
     return scored(spec, plan.einops.credit, plan.einops.message)
 
 
@@ -61,16 +64,20 @@ def gradients(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
 
 def untrusted(plan: ShufflePlan) -> str:
     """Why run-time results of this part earn nothing ("" when they may)."""
-    if not plan.scan.tampering:
+    found = plan.scan.tampering if plan.scan is not None else ()
+    if not found:
         return ""
-    shown = "; ".join(plan.scan.tampering[:3]) + (" ..." if len(plan.scan.tampering) > 3 else "")
+    shown = "; ".join(found[:3]) + (" ..." if len(found) > 3 else "")
     return (f"not credited: the code tampers with the runtime or looks names up dynamically ({shown}), "
             "which could undo the grader's checks; an einops PixelShuffle needs none of it")  # fmt: skip
 
 
-def _gated(spec: CheckSpec, plan: ShufflePlan, fraction: float, text: str) -> CheckResult:
+def _gated(spec: CheckSpec, plan: ShufflePlan, fraction: float, text: str,
+           diagnosis: Diagnosis | None = None) -> CheckResult:  # fmt: skip
     reason = untrusted(plan)
-    return scored(spec, 0.0, f"{reason}\n{text}") if reason else scored(spec, fraction, text)
+    if reason:
+        return scored(spec, 0.0, f"{reason}\n{text}")
+    return scored(spec, fraction, text, diagnosis=diagnosis)
 
 
 def case_verdicts(seen: ShuffleForward, plan: ShufflePlan, expected: tuple[np.ndarray, ...]) -> list[tuple[bool, str]]:
@@ -108,7 +115,20 @@ def _compare_cases(seen: ShuffleForward, plan: ShufflePlan, spec: CheckSpec, exp
         detail = details.pop()
         return _gated(spec, plan, 0.0, f"{summary}: on every input, " + _line("", detail, what)[len("input : "):])
     shown = lines[:MAX_LINES] + ([f"... and {len(lines) - MAX_LINES} more"] if len(lines) > MAX_LINES else [])
-    return _gated(spec, plan, good / total, "\n".join([summary, *shown]))
+    # The gradient of a shuffle is the inverse shuffle: only the forward output names an order.
+    diagnosis = diagnose_order(_wrong_outputs(seen, plan, verdicts)) if what == "output" else None
+    return _gated(spec, plan, good / total, "\n".join([summary, *shown]), diagnosis)
+
+
+def _wrong_outputs(seen: ShuffleForward, plan: ShufflePlan, verdicts: list[tuple[bool, str]]
+                   ) -> list[tuple[np.ndarray, int, np.ndarray]]:  # fmt: skip
+    """(input, factor, output) of each input whose output was not torch's, for the diagnosis."""
+    wrong = []
+    for index, (case, outcome, (ok, detail)) in enumerate(zip(plan.cases, seen.cases, verdicts)):
+        base = plan.inputs.get(f"case{index}_x")
+        if not ok and outcome.value is not None and detail != MARKED and base is not None:
+            wrong.append((logical_input(base, case.layout, case.shape), case.factor, outcome.value))
+    return wrong
 
 
 def _line(label: str, detail: str, what: str) -> str:
@@ -154,6 +174,8 @@ def module_problems(entry: ModuleCase, plan: ShufflePlan) -> list[str]:
 @check("pixel_shuffle.no_torch_pixel_shuffle", probe="import")
 def no_torch_pixel_shuffle(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> CheckResult:
     scan = plan.scan
+    if scan is None:
+        raise RuntimeError("the plan was not specialised to the submission")
     lines = [f"names torch's pixel shuffle at {ref}" for ref in scan.torch_references]
     lines += [f"tampers with the runtime or looks names up dynamically at {ref}" for ref in scan.tampering]
     forward = seen.get(ShuffleForward)

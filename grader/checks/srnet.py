@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from grader.checks.compare import allclose, gradients_close
@@ -18,7 +20,10 @@ from grader.observations.srnet import (
 )
 from grader.oracle import srnet_shapes
 from grader.parts.srnet import Expected, SrnetPlan
-from grader.results import CheckResult
+from grader.checks.cnn import detached_diagnosis
+from grader.diagnosis.srnet import diagnose as diagnose_srnet
+from grader.diagnosis.srnet import conv4_diagnosis, upscale_diagnosis
+from grader.results import CheckResult, Diagnosis
 from grader.rubric import CheckSpec
 
 
@@ -53,8 +58,9 @@ def architecture(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
         if problems:
             lines.append(f"r={factor}: " + "; ".join(problems))
     fraction = good / len(plan.factors)
+    channels = [(f, nets[f].state_dict.get("conv4.weight", (0,))[0]) for f in plan.factors if nets[f].is_module]
     return scored(spec, fraction, "\n".join(lines) or "conv1-conv4 and pixel_shuffle as in the contract for r = "
-                  + ", ".join(map(str, plan.factors)))
+                  + ", ".join(map(str, plan.factors)), diagnosis=conv4_diagnosis(channels))
 
 
 @check("srnet.output_shape", probe="shapes", factors=list, sizes=list)
@@ -69,32 +75,41 @@ def output_shape(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
         if not ok:
             lines.append(f"input {case.shape}, r={case.factor}: expected {case.expected} float32, got {desc.text()}")
     fraction = good / len(plan.shape_cases)
-    return scored(spec, fraction, "\n".join(lines) or f"all {len(plan.shape_cases)} shapes right")
+    diagnosis = upscale_diagnosis([(c.factor, c.shape, d.tensor_shape) for c, d in zip(plan.shape_cases, outputs)])
+    return scored(spec, fraction, "\n".join(lines) or f"all {len(plan.shape_cases)} shapes right", diagnosis=diagnosis)
 
 
 @check("srnet.matches_public", probe="public", factors=list, rtol=float, atol=float)
 def matches_public(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
     """The equivalence check on fixed public weights and inputs: what `check` can show."""
-    return _equivalence(seen.of(SrnetPublicEquivalence).factors, plan.public, spec, "fixed public weights")
+    return _equivalence(seen.of(SrnetPublicEquivalence).factors, plan.public, spec, "fixed public weights",
+                        plan.inputs, "pub_")  # fmt: skip
 
 
 @check("srnet.matches_reference", probe="reference", factors=list, rtol=float, atol=float)
 def matches_reference(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    return _equivalence(seen.of(SrnetEquivalence).factors, plan.reference, spec, "the grader's weights")
+    return _equivalence(seen.of(SrnetEquivalence).factors, plan.reference, spec, "the grader's weights",
+                        plan.inputs, "ref_")  # fmt: skip
 
 
 def _equivalence(seen: tuple[FactorEquivalence, ...], expected: tuple[Expected, ...], spec: CheckSpec,
-                 weights: str) -> CheckResult:  # fmt: skip
+                 weights: str, inputs: Mapping[str, np.ndarray] | None = None, prefix: str = "") -> CheckResult:  # fmt: skip
     """Per factor, a third each: the output in eval mode, in train mode (the mode training
     uses), and the parameter gradients in train mode."""
     rtol, atol = spec.param("rtol"), spec.param("atol")
     by_factor = {item.factor: item for item in seen}
     good, lines = 0, []
+    diagnosis: Diagnosis | None = None
     for want in expected:
         got = by_factor.get(want.factor)
         if got is None:
             raise ValueError(f"no result reported for r={want.factor}")
         verdicts = []
+        eval_ok = got.eval is not None and allclose(got.eval, want.output, rtol, atol)[0]
+        if diagnosis is None and not eval_ok and inputs is not None:
+            diagnosis = _diagnose(got.eval, inputs, prefix, want.factor, rtol, atol)
+        elif diagnosis is None and eval_ok and got.gradient_problem:
+            diagnosis = detached_diagnosis("srnet", got.gradient_problem)
         for mode, array, desc in (("eval", got.eval, got.eval_output), ("train", got.train, got.train_output)):
             ok, detail = (False, f"forward gave {desc.text()}") if array is None else allclose(
                 array, want.output, rtol, atol)  # fmt: skip
@@ -105,7 +120,16 @@ def _equivalence(seen: tuple[FactorEquivalence, ...], expected: tuple[Expected, 
         good += ok
         verdicts.append(f"gradients {'match' if ok else 'differ'} ({detail})")
         lines.append(f"r={want.factor}, {weights} loaded {got.loaded}, input {want.input_shape}: " + "; ".join(verdicts))
-    return scored(spec, good / (3 * len(expected)), "\n".join(lines))
+    return scored(spec, good / (3 * len(expected)), "\n".join(lines), diagnosis=diagnosis)
+
+
+def _diagnose(output: np.ndarray | None, inputs: Mapping[str, np.ndarray], prefix: str, factor: int, rtol: float,
+              atol: float) -> Diagnosis | None:  # fmt: skip
+    weights = {name: inputs.get(f"{prefix}w{factor}_{name}") for name in srnet_shapes(factor)}
+    y = inputs.get(f"{prefix}x{factor}")
+    if y is None or any(w is None for w in weights.values()):
+        return None
+    return diagnose_srnet(output, weights, y, factor, rtol, atol)  # type: ignore[arg-type]
 
 
 @check(

@@ -11,6 +11,7 @@ import math
 from typing import Any, Sequence
 
 from grader.checks.registry import check, linear_credit, scored
+from grader.diagnosis.training import diagnose_losses
 from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
 from grader.observations.srnet import SrnetTraining
@@ -50,7 +51,7 @@ def _judge(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: str) -> 
     drop = relative_drop(losses, window)
     if not math.isfinite(drop):
         return scored(spec, 0.0, f"{what} could not be compared over {len(losses)} {optimizer} steps: "
-                      f"{_shown(losses)}", None)  # fmt: skip
+                      f"{_shown(losses)}", None, diagnose_losses(losses, drop, needed))  # fmt: skip
     shown = min(window, len(losses) // 2)
     verdict = "down" if drop >= 0 else "up"
     return scored(
@@ -59,6 +60,7 @@ def _judge(raw: Sequence[float], spec: CheckSpec, what: str, optimizer: str) -> 
         f"{what} {_shown(losses)} over {len(losses)} {optimizer} steps (mean of the first {shown} vs the last "
         f"{shown}): {verdict} {abs(drop):.0%}, at least {needed:.0%} down expected",
         drop,
+        diagnose_losses(losses, drop, needed),
     )
 
 

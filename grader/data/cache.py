@@ -37,5 +37,5 @@ class DataCache:
         key = (factor, max_side)
         if key not in self._tests:
             photos = self.photos
-            self._tests[key] = make_test_images(photos.test, photos.test_names, factor, max_side)
+            self._tests[key] = make_test_images(photos.test, photos.test_names, factor, max_side, photos.test_colour)
         return self._tests[key]

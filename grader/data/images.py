@@ -38,6 +38,8 @@ class Photos:
     train_names: tuple[str, ...]
     test_names: tuple[str, ...]
     source: str
+    # The test photos in colour (uint8 RGB), for the report's pictures; () where unknown.
+    test_colour: tuple[np.ndarray, ...] = ()
 
 
 def luminance(image: np.ndarray) -> np.ndarray:
@@ -63,19 +65,36 @@ def load_photos(root: Path | None = None) -> Photos:
 def load_bundled() -> Photos:
     import skimage.data
 
-    def get(name: str) -> np.ndarray:
+    def raw(name: str) -> np.ndarray:
         try:
-            return luminance(getattr(skimage.data, name)())
+            return np.asarray(getattr(skimage.data, name)())
         except Exception as exc:  # skimage raises many kinds for a missing file
             raise DataError(f"scikit-image photo {name!r} is not available: {exc}") from exc
 
+    tests = [raw(n) for n in TEST_PHOTOS]
     return Photos(
-        tuple(get(n) for n in TRAIN_PHOTOS),
-        tuple(get(n) for n in TEST_PHOTOS),
+        tuple(luminance(raw(n)) for n in TRAIN_PHOTOS),
+        tuple(luminance(t) for t in tests),
         TRAIN_PHOTOS,
         TEST_PHOTOS,
         "scikit-image photos",
+        tuple(rgb(t) for t in tests),
     )
+
+
+def rgb(image: np.ndarray) -> np.ndarray:
+    """A uint8 RGB copy of a grey, RGB or RGBA uint8 image.
+
+    >>> rgb(np.zeros((2, 2), np.uint8)).shape
+    (2, 2, 3)
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        image = np.clip(np.asarray(image, dtype=np.float64) * (255 if image.max() <= 1 else 1), 0, 255)
+        image = image.astype(np.uint8)
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=2)
+    return np.ascontiguousarray(image[..., :3])
 
 
 def load_folder(root: Path) -> Photos:
@@ -95,12 +114,14 @@ def load_folder(root: Path) -> Photos:
             f"--sr-root {root}: need images to train and to test; found {len(train)} and "
             f"{len(test)} (use BSDS300's images/train and images/test, or train/ and test/)"
         )
+    colour = tuple(_read(p, "RGB") for p in test)
     return Photos(
         tuple(_read(p) for p in train),
         tuple(_read(p) for p in test),
         tuple(p.name for p in train),
         tuple(p.name for p in test),
         f"images at {root}",
+        colour,
     )
 
 
@@ -108,9 +129,12 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _read(path: Path) -> np.ndarray:
+def _read(path: Path, mode: str = "Y") -> np.ndarray:
+    """The Y channel of the image at `path`, or with mode="RGB" the image in colour."""
     try:
         with Image.open(path) as image:
+            if mode == "RGB":
+                return np.asarray(image.convert("RGB")).copy()
             return np.asarray(image.convert("YCbCr"))[..., 0].copy()
     except (OSError, UnidentifiedImageError) as exc:
         raise DataError(f"cannot read image {path}: {exc}") from exc

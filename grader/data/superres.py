@@ -29,6 +29,7 @@ class TestImage:
     low: np.ndarray
     high: np.ndarray
     bicubic: np.ndarray
+    colour: np.ndarray | None = None  # the HR crop in colour (uint8 RGB), for the report's pictures
 
 
 def downscale(high: np.ndarray, factor: int) -> np.ndarray:
@@ -79,18 +80,23 @@ def make_patch_bank(
 
 
 def make_test_images(
-    images: Sequence[np.ndarray], names: Sequence[str], factor: int, max_side: int
+    images: Sequence[np.ndarray], names: Sequence[str], factor: int, max_side: int,
+    colour: Sequence[np.ndarray] = (),
 ) -> tuple[TestImage, ...]:
-    """Centre crops (at most `max_side`, a multiple of `factor`) with LR and bicubic versions."""
+    """Centre crops (at most `max_side`, a multiple of `factor`) with LR and bicubic versions;
+    `colour`, the same photos in RGB, gives each its crop in colour."""
     tests = []
-    for name, image in zip(names, images):
+    for index, (name, image) in enumerate(zip(names, images)):
         h = min(image.shape[0], max_side) // factor * factor
         w = min(image.shape[1], max_side) // factor * factor
         top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
         high = image[top : top + h, left : left + w]
         low = downscale(high, factor).astype(np.float32) / 255.0
+        rgb = colour[index][top : top + h, left : left + w] if index < len(colour) else None
+        if rgb is not None and rgb.shape[:2] != high.shape:
+            rgb = None
         tests.append(
-            TestImage(name, low, high.astype(np.float32) / 255.0, bicubic_upscale(low, (h, w)))
+            TestImage(name, low, high.astype(np.float32) / 255.0, bicubic_upscale(low, (h, w)), rgb)
         )
     return tuple(tests)
 

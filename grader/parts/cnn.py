@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
 
-from grader.oracle import CNN_SHAPES, as_tensors, cnn_forward, random_params
+from grader.oracle import CNN_SHAPES, random_params
 from grader.parts.context import PartSource, PlanContext
 from grader.sandbox.protocol import Job
-from grader.training import epoch_order
 
 PART = "cnn"
 MODULE = "cnn.py"
@@ -55,6 +53,19 @@ class CnnPlan:
 
 
 def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: CnnPlan, source: PartSource) -> CnnPlan:
+    """The prepared plan for one submission: only the module to import differs."""
+    return replace(prepared, job=replace(prepared.job, module=source.module))
+
+
+def prepare(ctx: PlanContext) -> CnnPlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here (and in the helpers): a parent whose plans come from the cache never loads torch.
+    from grader.training import epoch_order
+
     shapes_spec = ctx.rubric.spec("cnn.output_shape")
     train_spec = ctx.rubric.spec("cnn.accuracy")
     rng = ctx.rng("cnn.inputs")
@@ -77,7 +88,7 @@ def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
     )
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             "batch_sizes": list(batch_sizes),
@@ -102,6 +113,10 @@ def _equivalence_inputs(ctx: PlanContext, prefix: str, test_images: np.ndarray, 
                         into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
     """Weights, a batch (half real test digits, half noise: realistic activations and unusual
     ones) and an upstream gradient, added to `into` under `prefix`; the reference's answers."""
+    import torch
+
+    from grader.oracle import as_tensors, cnn_forward
+
     rng = ctx.rng(f"cnn.{prefix}inputs", public=public)
     weights = random_params(CNN_SHAPES, ctx.seed_for(f"cnn.{prefix}weights", public=public))
     real = test_images[rng.choice(len(test_images), REFERENCE_BATCH // 2, replace=False)]

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
 
-from grader.oracle import LAYOUTS, base_shape, layout_view, random_params, srnet_shapes
+from grader.oracle import LAYOUTS, base_shape, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
 from grader.parts.shuffle_einops import EinopsVerdict, judge
-from grader.parts.shuffle_mistakes import informative
 from grader.sandbox.protocol import Job
 from grader.source_scan import ShuffleScan, scan_part
-from grader.training import epoch_order, train_harness_srnet
 
 PART = "pixel_shuffle"
 MODULE = "pixel_shuffle.py"
@@ -53,7 +48,7 @@ class ShuffleCase:
 
 @dataclass(frozen=True)
 class ShufflePlan:
-    """Part 3's inputs and expected answers, what the source shows, and which inputs count.
+    """Part 3's inputs and expected answers, which inputs count, and what the source shows.
 
     `counts[i]` / `grad_counts[i]`: whether input i can tell a right answer from the usual
     mistakes, for the output and for the input gradient (`grader.parts.shuffle_mistakes`);
@@ -62,8 +57,7 @@ class ShufflePlan:
 
     job: Job
     inputs: dict[str, np.ndarray]
-    scan: ShuffleScan
-    einops: EinopsVerdict
+    scan: ShuffleScan | None  # None in a prepared plan, until `specialise` reads the submission
     cases: tuple[ShuffleCase, ...]
     expected_outputs: tuple[np.ndarray, ...]
     expected_grads: tuple[np.ndarray, ...]
@@ -75,6 +69,7 @@ class ShufflePlan:
     expected_weights: dict[str, np.ndarray]
     retrain_factor: int
     retrain_steps: int
+    einops: EinopsVerdict | None = None  # with `scan`: the uses_einops verdict
 
 
 def make_cases(
@@ -110,6 +105,11 @@ def _case(rng: np.random.Generator, factor: int, ndim: int, channels: int, layou
 
 def expected_case(base: np.ndarray, upstream: np.ndarray, case: ShuffleCase) -> tuple[np.ndarray, np.ndarray]:
     """torch's own output and input gradient for one case."""
+    import torch
+    import torch.nn.functional as F
+
+    from grader.oracle import layout_view
+
     leaf = torch.from_numpy(base.copy()).requires_grad_(True)
     out = F.pixel_shuffle(layout_view(leaf, case.layout, case.shape), case.factor)
     out.backward(torch.from_numpy(upstream))
@@ -117,11 +117,27 @@ def expected_case(base: np.ndarray, upstream: np.ndarray, case: ShuffleCase) -> 
 
 
 def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: ShufflePlan, source: PartSource) -> ShufflePlan:
+    """The prepared plan for one submission: its module, and what the code it reaches shows
+    (its helper modules too: the folder is the staged submission)."""
+    scan = scan_part(source.path.parent, source.path.name, OTHER_PARTS if source.combined else frozenset())
+    return replace(prepared, job=replace(prepared.job, module=source.module), scan=scan,
+                   einops=judge(scan, source.module))  # fmt: skip
+
+
+def prepare(ctx: PlanContext) -> ShufflePlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here: a parent whose plans come from the cache never loads torch.
+    import torch
+    import torch.nn.functional as F
+
     spec = ctx.rubric.spec("pixel_shuffle.matches_torch")
     module_spec = ctx.rubric.spec("pixel_shuffle.module")
     retrain_spec = ctx.rubric.spec("pixel_shuffle.retrain_identical")
     rng = ctx.rng("pixel_shuffle.inputs")
-    scan = scan_part(source.path.parent, source.path.name, OTHER_PARTS if source.combined else frozenset())
 
     cases = make_cases(
         rng, list(spec.param("factors")), list(spec.param("channels")),
@@ -158,7 +174,7 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     inputs.update(retrain_inputs)
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             **config,
@@ -169,8 +185,7 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
     return ShufflePlan(
         job=job,
         inputs=inputs,
-        scan=scan,
-        einops=judge(scan, source.module),
+        scan=None,
         cases=cases,
         expected_outputs=tuple(outputs),
         expected_grads=tuple(grads),
@@ -192,8 +207,10 @@ def _which_count(
     ctx: PlanContext, cases: tuple[ShuffleCase, ...], inputs: dict[str, np.ndarray], outputs: list[np.ndarray],
     grads: list[np.ndarray], expected_module: dict[int, np.ndarray], params: tuple[Any, ...],
 ) -> tuple[tuple[bool, ...], tuple[bool, ...], dict[int, bool]]:  # fmt: skip
-    """Which inputs some candidate mistake fails (`grader.parts.shuffle_mistakes`); the same for every
-    submission of a grade, so computed once per seed and settings."""
+    """Which inputs some candidate mistake fails (`grader.parts.shuffle_mistakes`): the same for every
+    submission, so computed once per seed and settings."""
+    from grader.parts.shuffle_mistakes import informative
+
     key = ("pixel_shuffle.counts", ctx.seed, repr(params))
     if key not in ctx.memo:
         told = [informative(inputs[f"case{i}_x"], c.layout, c.shape, c.factor, inputs[f"case{i}_g"], outputs[i],
@@ -208,6 +225,8 @@ def _which_count(
 
 
 def _retrain_inputs(ctx: PlanContext, factor: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    from grader.training import epoch_order
+
     bank = ctx.data.patch_bank(factor, int(params["patch"]), int(params["bank_size"]), 10.0,
                                ctx.seed_for("pixel_shuffle.bank"))  # fmt: skip
     weights = random_params(srnet_shapes(factor), ctx.seed_for("pixel_shuffle.harness"))
@@ -222,6 +241,11 @@ def _reference_weights(
     ctx: PlanContext, arrays: dict[str, np.ndarray], config: dict, params: Mapping[str, Any]
 ) -> dict[str, np.ndarray]:
     """Train the harness with torch's PixelShuffle, with the child's thread count (results depend on it)."""
+    import torch
+    from torch import nn
+
+    from grader.training import train_harness_srnet
+
     key = ("pixel_shuffle.retrain", ctx.seed, ctx.device, ctx.rubric.threads, tuple(sorted(params.items())))
     if key not in ctx.memo:
         threads = torch.get_num_threads()

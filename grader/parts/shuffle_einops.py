@@ -3,10 +3,12 @@
 `uses_einops` rests on the source alone: a `rearrange` / `Rearrange` call
 that the entry points reach (`grader.source_scan`), whose pattern the parent
 read from the AST (`grader.einops_patterns`). The parent evaluates that
-pattern with its own einops on its own tensors, for r = 2 and 3, with and
-without leading axes, and compares with `F.pixel_shuffle` bit for bit. No
-student code runs for it, so a `rearrange` in dead code, or an identity
-pattern next to a reshape that does the work, earns nothing.
+pattern with its own einops on its own arrays, for r = 2 and 3, with and
+without leading axes, and compares with torch's pixel shuffle (its axis
+order, `grader.shuffle_orders.TORCH_ORDER`, in numpy: a parent whose plans
+are cached never loads torch) value for value. No student code runs for it,
+so a `rearrange` in dead code, or an identity pattern next to a reshape that
+does the work, earns nothing.
 
 The axis lengths the code computes at run time (`h2=upscale_factor`) are
 tried as the factor r or as the output channel count; lengths the source
@@ -22,10 +24,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
-import torch
-import torch.nn.functional as F
+import numpy as np
 
 from grader.einops_patterns import EinopsCall
+from grader.shuffle_orders import TORCH_ORDER
 from grader.source_scan import ShuffleScan
 
 FACTORS = (2, 3)
@@ -126,13 +128,15 @@ def _role_assignments(pattern: str, call: EinopsCall) -> list[dict[str, object]]
 def _matches(pattern: str, roles: dict[str, object], factor: int, lead: tuple[int, ...]) -> bool:
     sizes = {name: factor if role == "r" else CHANNELS if role == "c" else int(role)  # type: ignore[call-overload]
              for name, role in roles.items()}  # fmt: skip
-    generator = torch.Generator().manual_seed(factor * 10 + len(lead))
-    x = torch.randn((*lead, CHANNELS * factor * factor, HEIGHT, WIDTH), generator=generator)
+    # Distinct values: a pattern that moves any element elsewhere cannot pass.
+    x = np.arange(int(np.prod((*lead, CHANNELS * factor * factor, HEIGHT, WIDTH)))).reshape(
+        *lead, CHANNELS * factor * factor, HEIGHT, WIDTH)
     try:
         import einops
 
         out = einops.rearrange(x, pattern, **sizes)
     except Exception:  # noqa: BLE001 - any pattern einops refuses is simply not a pixel shuffle
         return False
-    expected = F.pixel_shuffle(x, factor)
-    return isinstance(out, torch.Tensor) and out.shape == expected.shape and torch.equal(out, expected)
+    expected = TORCH_ORDER.apply(x, factor)
+    return isinstance(out, np.ndarray) and expected is not None and out.shape == expected.shape and bool(
+        np.array_equal(out, expected))

@@ -12,14 +12,14 @@ input more informative.
 
 The candidates: the 143 wrong axis orders of the depth-to-space pattern
 (channel group order, factor before pixel in a composed axis, the order of
-the output axes; see tests/mutants/test_axis_orders.py), a naive reshape to
-the output shape, and a shuffle of the transposed image.
+the output axes; `grader.shuffle_orders`, the enumeration the diagnoses use
+too), a naive reshape to the output shape, and a shuffle of the transposed
+image. They run with torch, for the input gradients: at planning time only.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import permutations
 from typing import Callable
 
 import einops
@@ -29,20 +29,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from grader.oracle import layout_view
+from grader.shuffle_orders import wrong_orders
 
-REFERENCE_PATTERN = "... (c h2 w2) h w -> ... c (h h2) (w w2)"
 Mistake = Callable[[Tensor, int], Tensor]
-
-
-def axis_orders() -> list[str]:
-    """Every ordering of the depth-to-space pattern's axes: 144 patterns, the right one among them."""
-    patterns = []
-    for group in permutations(("c", "h2", "w2")):
-        for height in ("(h h2)", "(h2 h)"):
-            for width in ("(w w2)", "(w2 w)"):
-                for order in permutations(("c", height, width)):
-                    patterns.append(f"... ({' '.join(group)}) h w -> ... {' '.join(order)}")
-    return patterns
 
 
 def _pattern_mistake(pattern: str) -> Mistake:
@@ -61,8 +50,7 @@ def _transposed(x: Tensor, r: int) -> Tensor:
 @lru_cache(maxsize=1)
 def mistakes() -> tuple[Mistake, ...]:
     """The candidate wrong answers, the commonest first (an informative input is found early)."""
-    wrong = [p for p in axis_orders() if p != REFERENCE_PATTERN]
-    return (_naive_reshape, _transposed, *(_pattern_mistake(p) for p in wrong))
+    return (_naive_reshape, _transposed, *(_pattern_mistake(order.pattern()) for order in wrong_orders()))
 
 
 def informative(base: np.ndarray, layout: str, shape: tuple[int, ...], factor: int, upstream: np.ndarray,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from grader.data.superres import TestImage
-from grader.oracle import as_tensors, random_params, srnet_forward, srnet_shapes
+from grader.oracle import random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
 from grader.sandbox.protocol import Job
-from grader.training import epoch_order
 
 PART = "srnet"
 MODULE = "srnet.py"
@@ -71,6 +68,19 @@ class SrnetPlan:
 
 
 def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
+    return specialise(prepare(ctx), source)
+
+
+def specialise(prepared: SrnetPlan, source: PartSource) -> SrnetPlan:
+    """The prepared plan for one submission: only the module to import differs."""
+    return replace(prepared, job=replace(prepared.job, module=source.module))
+
+
+def prepare(ctx: PlanContext) -> SrnetPlan:
+    """Everything that depends on the seed, the rubric and the data only (cached per course)."""
+    # Imported here (and in the helpers): a parent whose plans come from the cache never loads torch.
+    from grader.training import epoch_order
+
     arch = ctx.rubric.spec("srnet.architecture")
     shapes_spec = ctx.rubric.spec("srnet.output_shape")
     ref_spec = ctx.rubric.spec("srnet.matches_reference")
@@ -108,7 +118,7 @@ def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
     inputs.update({f"test_low{i}": test.low for i, test in enumerate(tests)})
     job = ctx.job(
         PART,
-        source.module,
+        MODULE,
         PROBES,
         {
             "factors": [int(r) for r in arch.param("factors")],
@@ -140,6 +150,11 @@ def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool
                         into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
     """Weights, an input and an upstream gradient at one factor, added to `into` under
     `prefix`; the reference's output and parameter gradients."""
+    import torch
+    import torch.nn.functional as F
+
+    from grader.oracle import as_tensors, srnet_forward
+
     weights = random_params(srnet_shapes(factor), ctx.seed_for(f"srnet.{prefix}weights{factor}", public))
     x = ctx.rng(f"srnet.{prefix}inputs{factor}", public).random(REFERENCE_SHAPE, dtype=np.float32)
     params = {name: t.requires_grad_() for name, t in as_tensors(weights).items()}

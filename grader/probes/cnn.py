@@ -17,8 +17,8 @@ from grader.probes.common import (
     to_array,
 )
 from grader.training import predict_classifier, seed_everything, train_classifier
+from grader.visuals.tsne import tsne_indices
 
-TSNE_POINTS = 500
 
 
 def imports(ctx: ProbeContext) -> Imported:
@@ -81,9 +81,10 @@ def train(ctx: ProbeContext) -> CnnTraining:
         ctx.array("order"),
         float(ctx.config["lr"]),
         ctx.device,
+        on_step=ctx.step_reporter("train"),
     )
     logits, embedding = predict_classifier(model, ctx.array("test_images"), ctx.device)
-    return CnnTraining(log.losses, logits, None if embedding is None else embedding[:TSNE_POINTS])
+    return CnnTraining(log.losses, logits, None if embedding is None else embedding[tsne_indices(len(embedding))])
 
 
 PROBES = {

@@ -38,6 +38,7 @@ class ProbeContext:
     module: ModuleType | None = None
     import_error: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
+    io_dir: Path | None = None  # the part's io folder, for the progress notes
 
     @property
     def device(self) -> str:
@@ -52,6 +53,14 @@ class ProbeContext:
 
     def tensor(self, key: str) -> Tensor:
         return torch.from_numpy(np.array(self.inputs[key])).to(self.device)
+
+    def step_reporter(self, probe: str) -> Callable[[int, int, float], None] | None:
+        """Where a training loop reports its steps for the live display (None outside the sandbox)."""
+        if self.io_dir is None:
+            return None
+        from grader.sandbox.progress_channel import StepReporter
+
+        return StepReporter(self.io_dir, probe)
 
     def require(self, name: str) -> Any:
         """A name the student's module must define, or NotRun with the reason."""

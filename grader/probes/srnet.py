@@ -131,6 +131,7 @@ def train(ctx: ProbeContext) -> SrnetTraining:
         ctx.array("order"),
         float(ctx.config["lr"]),
         ctx.device,
+        on_step=ctx.step_reporter("train"),
     )
     count = int(ctx.config["test_images"])
     outputs = upscale_images(net, [ctx.array(f"test_low{i}") for i in range(count)], ctx.device)

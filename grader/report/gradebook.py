@@ -1,8 +1,12 @@
-"""`gradebook.csv`: one row per submission of a batch.
+"""`gradebook.csv`: one row per entry of a batch's folder, graded or not.
 
-Text cells (names, states) pass `escape.csv_cell`: a name starting with `=`
-is not run as a formula by the spreadsheet that opens the gradebook. The
-file is replaced whole, so an interrupted batch leaves the previous one.
+Columns: the student id, the entry's name, its state (graded, reused, not
+gradable, error, pending) and the reason when it was not graded, the total,
+one column per part and one per check, the grade's duration, the content
+hash of what was graded, and the report's path. Text cells pass
+`escape.csv_cell`: a name starting with `=` is not run as a formula by the
+spreadsheet that opens the gradebook. The file is replaced atomically, so a
+batch killed at any moment leaves a whole gradebook.
 """
 
 from __future__ import annotations
@@ -12,46 +16,63 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from grader.report.escape import csv_cell
 from grader.results import PARTS, Report
 
 FILENAME = "gradebook.csv"
+STATES = ("graded", "reused", "not gradable", "error", "pending")
 
 
 @dataclass(frozen=True)
 class Row:
-    """One submission's line; `report` is None when grading it failed outright."""
+    """One entry's line; `report` is None unless it was graded (now or before)."""
 
-    submission: str
-    folder: str
-    report: Report | None
-    state: str  # "graded", "reused" or the reason it could not be graded
+    student: str
+    submission: str  # the entry's name in the folder
+    folder: str  # its report folder under the batch's output
+    state: str  # one of STATES
+    report: Report | None = None
+    reason: str = ""  # why it was not graded
+    content_hash: str = ""  # sha256 of the entry's file names and bytes
 
 
-def render(rows: list[Row]) -> str:
+def header(checks: Sequence[str]) -> list[str]:
+    return ["student", "submission", "state", "reason", "score", "max_score", *PARTS, *checks,
+            "duration_s", "content_hash", "report"]  # fmt: skip
+
+
+def render(rows: Sequence[Row], checks: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["submission", "score", "max_score", *PARTS, "state", "report"])
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header(checks))
     for row in rows:
-        totals = {t.part: t.score for t in row.report.parts()} if row.report else {}
+        report = row.report
+        parts = {t.part: t.score for t in report.parts()} if report else {}
+        scores = {t.name: t.score for t in report.tests} if report else {}
         writer.writerow([
+            csv_cell(row.student),
             csv_cell(row.submission),
-            f"{row.report.score:g}" if row.report else "",
-            f"{row.report.max_score:g}" if row.report else "",
-            *[f"{totals[p]:g}" if p in totals else "" for p in PARTS],
-            csv_cell(row.state),
-            csv_cell(f"{row.folder}/report.json") if row.report else "",
+            row.state,
+            csv_cell(row.reason),
+            f"{report.score:g}" if report else "",
+            f"{report.max_score:g}" if report else "",
+            *[f"{parts[p]:g}" if p in parts else "" for p in PARTS],
+            *[f"{scores[c]:g}" if c in scores else "" for c in checks],
+            f"{report.duration_s:.1f}" if report else "",
+            row.content_hash,
+            csv_cell(f"{row.folder}/report.json") if report else "",
         ])  # fmt: skip
     return buffer.getvalue()
 
 
-def write(rows: list[Row], out_dir: Path) -> Path:
+def write(rows: Sequence[Row], out_dir: Path, checks: Sequence[str] = ()) -> Path:
+    """Write `out_dir/gradebook.csv` atomically (a temporary file, then a rename)."""
     path = out_dir / FILENAME
-    tmp = out_dir / f".{FILENAME}.tmp"
+    tmp = out_dir / f".{FILENAME}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            handle.write(render(rows))
+        tmp.write_text(render(rows, checks), encoding="utf-8")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

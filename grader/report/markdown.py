@@ -49,6 +49,8 @@ def render(report: Report) -> str:
             lines += [f"### `{t.name}` ({t.status.value})", "", markdown_code(t.output.strip() or "(no details)"), ""]
     if report.hidden_checks:
         lines += ["## Hidden checks", "", hidden_checks_text(report), ""]
+    if report.written_answers:
+        lines += written_answers_section(report)
     if report.notes:
         lines += ["## Notes", "", *[f"- {markdown_inline(note)}" for note in grouped_texts(report.notes)], ""]
     return "\n".join(lines)
@@ -62,6 +64,15 @@ def hidden_checks_text(report: Report) -> str:
     """One sentence naming the checks a self-check did not run, and nothing more about them."""
     names = ", ".join(markdown_code_span(name) for name in report.hidden_checks)
     return f"Not run by this self-check; graded when you submit: {names}."
+
+
+def written_answers_section(report: Report) -> list[str]:
+    """The written answers, each in a fence its text cannot close: graded by hand, never scored."""
+    lines = ["## Written answers (graded by hand, 0 automatic points)", ""]
+    for answer in report.written_answers:
+        heading = f"{markdown_code_span(answer.question)}: {markdown_inline(answer.title)} ({answer.state})"
+        lines += [f"### {heading}", "", markdown_code(answer.text.strip() or "(empty)"), ""]
+    return lines
 
 
 def write(report: Report, out_dir: Path) -> Path:

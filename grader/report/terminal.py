@@ -45,12 +45,23 @@ def show(report: Report, console: Console) -> None:
     if report.hidden_checks:
         console.print(_text("hidden checks, not run by this self-check, graded when you submit: "
                             + ", ".join(report.hidden_checks), "bold"))  # fmt: skip
+    if report.written_answers:
+        console.print(_text(written_answers_line(report), "bold"))
     for note in grouped_texts(report.notes):
         console.print(_text(f"note: {note}", "dim"))
 
 
 def _text(text: str, style: str = "") -> Text:
     return Text(terminal(text), style=style)
+
+
+def written_answers_line(report: Report) -> str:
+    """How many written answers the report holds, and which ones are not there."""
+    answers = report.written_answers
+    answered = sum(a.state == "answered" for a in answers)
+    line = f"written answers (graded by hand, 0 automatic points): {answered} of {len(answers)} answered"
+    open_ones = [f"{a.question} ({a.state})" for a in answers if a.state != "answered"]
+    return line + (f"; not yet: {', '.join(open_ones)}" if open_ones else "")
 
 
 def _indent(text: str) -> str:

@@ -70,7 +70,7 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     os.environ.update(HOME=str(scratch), TMPDIR=str(scratch / ".tmp"))
     probes = probes_for(job.part)
     prepare_child(job.part)  # before the first probe imports the student's module
-    ctx = ProbeContext(job=job, inputs={}, scratch=scratch)
+    ctx = ProbeContext(job=job, inputs={}, scratch=scratch, io_dir=io_dir)
     os.chdir(scratch)
     sys.path.insert(0, str(scratch))
     started = open(io_dir / OUT_DIR / STARTED_FILE, "a", encoding="utf-8")

@@ -58,6 +58,7 @@ class PartFeed:
     payloads: dict[str, bytes]  # every probe -> its inputs as .npz bytes (see protocol.encode_arrays)
     released: int = 0
     frozen: dict[str, ProbeResult] = field(default_factory=dict)
+    failure: str = ""  # why the feeder stopped serving this part early, if it did
 
     def step(self) -> None:
         """Release every probe whose predecessor's result is in; never blocks."""
@@ -102,12 +103,22 @@ class Feeder:
         self.thread.join()
 
     def _loop(self) -> None:
+        """Step every feed until each has released all its probes, or the grade stops.
+
+        It must never die: a dead feeder leaves every later probe waiting for
+        its inputs until the part's timeout. `read_probe` never raises; a
+        failed write (a full disk, a folder the part replaced) is retried on
+        the next turn, and anything else stops only the feed that raised it.
+        """
         active = list(self.feeds)
         while active and not self.stop.is_set():
             for feed in list(active):
                 try:
                     feed.step()
-                except OSError:  # the io folder is gone or full: the part times out, the grade goes on
+                except OSError:
+                    continue  # try again next turn; the part's clock ends a wait that never ends
+                except Exception as exc:  # noqa: BLE001 - a bug here must not stall the other parts
+                    feed.failure = f"{type(exc).__name__}: {exc}"
                     active.remove(feed)
                     continue
                 if feed.released == len(feed.probes):

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from contextlib import nullcontext
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.limits import output_message, processes_message, signal_hint
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
+from grader.sandbox.progress_channel import StepNote, Watcher
 from grader.sandbox.protocol import (
     OUT_DIR,
     Job,
@@ -131,8 +133,11 @@ class Zygote:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, parts: Sequence[PartJob], submission_dir: Path) -> dict[str, PartRun]:
-        """Run every part on its own fresh copy of the submission; never raises for what children do."""
+    def run(self, parts: Sequence[PartJob], submission_dir: Path,
+            on_progress: Callable[[StepNote], None] | None = None) -> dict[str, PartRun]:  # fmt: skip
+        """Run every part on its own fresh copy of the submission; never raises for what children do.
+
+        `on_progress` receives each part's current step and training loss while it runs (display only)."""
         entries, feeds = [], []
         for part in parts:
             io_dir, scratch = self.work_dir / part.job.part / "io", self.work_dir / part.job.part / "scratch"
@@ -148,7 +153,8 @@ class Zygote:
         plan = {"parts": entries, "workers": self.settings.workers, "count_processes": self.cgroups is None,
                 "limits": {"processes": limits.processes, "output_kb": limits.output_kb}}  # fmt: skip
         started = time.monotonic()
-        with Feeder(feeds):
+        watched = [(p.job.part, self.work_dir / p.job.part / "io") for p in parts]
+        with Feeder(feeds), Watcher(watched, on_progress) if on_progress else nullcontext():
             out, err = self._communicate(plan, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
         events = parse_events(out)
         self.part_pids = {e["pid"] for e in events.get("started", {}).values() if isinstance(e.get("pid"), int)}
@@ -232,6 +238,8 @@ def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limit
             duration = float(event["duration_s"])
     probes = _collect(feed.io_dir, part.job, timed_out, ending, feed.frozen)
     notes = [note for result in probes.values() for note in result.notes]
+    if feed.failure:
+        notes.append(f"internal grader error: the input feed stopped early ({feed.failure}); please report it")
     if cgroup_hits or (event or {}).get("limit") == "processes":
         notes.append(processes_message(limits.processes))
     streams = [_stream(event, name, limits.output_kb) for name in ("stdout", "stderr")]

@@ -20,7 +20,9 @@ from grader.grading import Session, grade
 from grader.report import write_all
 from grader.results import PARTS, Report
 from grader.sandbox.isolation import Isolation
+from grader.visibility import redact
 from tests.conftest import FAST_RUBRIC, REFERENCE, REPO
+from tests.report.soundness import assert_report_files_sound
 from tests.hostile.harness import (
     HOSTILE,
     ZIP_BUILDERS,
@@ -84,6 +86,7 @@ def test_hostile_submission(
 
 def _assert_report_written(report: Report, out: Path) -> None:
     write_all(report, out)
+    assert_report_files_sound(redact(report), out)  # every file parses; no escape sequence reaches a reader
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]))
     for test in report.tests:

@@ -51,3 +51,15 @@ def test_dead_fake_or_unreadable_einops_earns_nothing(body: str, message: str) -
 
 def test_a_syntax_error_is_said() -> None:
     assert "does not parse" in judge(scan_pixel_shuffle("def (:"), "pixel_shuffle.py").message
+
+
+def test_the_parents_numpy_reference_is_torchs_pixel_shuffle() -> None:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from grader.shuffle_orders import TORCH_ORDER
+
+    for shape, factor in (((2, 18, 3, 4), 3), ((8, 2, 5), 2), ((2, 1, 16, 1, 3), 4)):
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        assert np.array_equal(TORCH_ORDER.apply(x, factor), F.pixel_shuffle(torch.from_numpy(x), factor).numpy())

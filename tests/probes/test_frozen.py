@@ -32,7 +32,7 @@ def test_replacing_grader_helpers_after_freezing_changes_nothing(monkeypatch: py
     monkeypatch.setattr(training, "train_superres", forged)
     monkeypatch.setattr(training, "seed_everything", forged)
     monkeypatch.setattr(oracle, "srnet_forward", forged)
-    monkeypatch.setattr(oracle.HarnessSRNet, "forward", forged)
+    monkeypatch.setattr(training.HarnessSRNet, "forward", forged)
     _, weights = frozen(arrays, config, "cpu", torch.nn.PixelShuffle(3))
     assert honest.keys() == weights.keys()
     assert all(np.array_equal(honest[k], weights[k]) for k in honest)

@@ -10,7 +10,7 @@ import pytest
 
 from grader.report import WRITERS, write_all
 from grader.report.gradescope import to_gradescope
-from grader.results import CheckResult, Report, Status, report_from_dict
+from grader.results import CheckResult, Report, Status, WrittenAnswer, report_from_dict
 
 GOLDENS = Path(__file__).parent / "goldens"
 
@@ -32,6 +32,11 @@ def sample_report() -> Report:
         duration_s=12.34,
         sandbox={"isolation": "test"},
         timings={"sandbox": 10.0},
+        written_answers=(
+            WrittenAnswer("cnn.tsne_evolution", "How the t-SNE map evolves during training", "answered",
+                          "The 0s and 1s separate first.\n```\n# not a heading: the fence holds"),  # fmt: skip
+            WrittenAnswer("cnn.embedding_uses", "What else the embedding head could be used for", "unanswered"),
+        ),
     )
 
 
@@ -52,6 +57,21 @@ def test_report_json_follows_the_contract_and_round_trips(tmp_path: Path) -> Non
     assert all(t["name"].split(".")[0] in ("cnn", "srnet", "pixel_shuffle") for t in doc["tests"])
     assert {t["status"] for t in doc["tests"]} <= {"passed", "partial", "failed", "error", "timeout"}
     assert report_from_dict(doc).tests == sample_report().tests
+    assert report_from_dict(doc).written_answers == sample_report().written_answers
+    assert doc["written_answers"][0] == {
+        "question": "cnn.tsne_evolution", "part": "cnn", "title": "How the t-SNE map evolves during training",
+        "state": "answered", "text": sample_report().written_answers[0].text, "grading": "manual",
+        "automatic_points": 0,
+    }  # fmt: skip
+
+
+def test_written_answers_stay_inside_their_markdown_fence() -> None:
+    from grader.report.markdown import render
+
+    text = render(sample_report())
+    section = text.split("## Written answers (graded by hand, 0 automatic points)", 1)[1]
+    assert "````\nThe 0s and 1s separate first.\n```\n# not a heading: the fence holds\n````" in section
+    assert "```\n(empty)\n```" in section
 
 
 def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:

