@@ -116,7 +116,8 @@ class Program:
         self.root = root
         self.files = dict(files or {})
         self.sources: dict[str, Source | None] = {}
-        self.problems: list[str] = []
+        self.problems: list[str] = []  # modules that could not be read, and why
+        self.syntax_errors: dict[str, str] = {}  # path -> `line N: message`
         stem = main[:-3] if main.endswith(".py") else main
         self.main = self._load(stem, main)
 
@@ -156,7 +157,10 @@ class Program:
         try:
             tree = ast.parse(self._read(path), filename=path)
         except (OSError, KeyError, ValueError, SyntaxError, RecursionError, MemoryError) as exc:
-            detail = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, SyntaxError) else type(exc).__name__
+            if isinstance(exc, SyntaxError):  # the child's import fails the same way
+                self.syntax_errors[path] = f"line {exc.lineno}: {exc.msg}"
+            # Anything else (nesting too deep, too large) may still import: it is not read, and says so.
+            detail = self.syntax_errors.get(path) or type(exc).__name__
             self.problems.append(f"{path} could not be read ({detail})")
             return None
         source = Source(name, path, tree, package)

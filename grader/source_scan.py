@@ -22,7 +22,6 @@ function nothing calls):
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -91,10 +90,20 @@ def scan_pixel_shuffle(source: str, filename: str = "pixel_shuffle.py", skip: fr
 
 
 def _scan(program: Program, skip: frozenset[str]) -> ShuffleScan:
+    try:
+        return _read(program, skip)
+    except RecursionError:
+        # Code nested beyond what the reading follows earns no trust rather than a grader error.
+        where = program.main.label if program.main is not None else "the module"
+        return ShuffleScan(None, (), (f"{where}: code nested too deeply for the grader to read",), (), (), ())
+
+
+def _read(program: Program, skip: frozenset[str]) -> ShuffleScan:
     if program.main is None:
-        problem = program.problems[0] if program.problems else "the module could not be read"
-        match = re.search(r"\((line \d+: .*)\)$", problem)
-        return ShuffleScan(match.group(1) if match else problem, (), (), (), (), ())
+        if program.syntax_errors:
+            return ShuffleScan(next(iter(program.syntax_errors.values())), (), (), (), (), ())
+        unread = tuple(program.problems)
+        return ShuffleScan(None, (), unread or ("the module could not be read",), (), (), ())
     reached = reach(program, ENTRIES, skip)
     references: list[str] = []
     tampering: list[str] = []
@@ -114,6 +123,9 @@ def _scan(program: Program, skip: frozenset[str]) -> ShuffleScan:
             if _looks_like_rearrange(node) and id(node) not in used_ids:
                 (unused if id(node) in running_ids else unreached).append(source.where(node))
     files = tuple(s.label for s in program.sources.values() if s is not None)
+    # A module the code imports that the grader cannot read (nested too deeply, too large) hides
+    # what it does: no trust, as for tampering. One with a syntax error fails the import anyway.
+    tampering += [p for p in program.problems]
     return ShuffleScan(None, _unique(references), _first_per_place(tampering), tuple(calls), _unique(unreached),
                        _unique(unused), tuple(program.problems), files)  # fmt: skip
 

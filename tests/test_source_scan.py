@@ -166,3 +166,11 @@ def test_rearrange_in_dead_code_is_not_an_einops_call() -> None:
 def test_syntax_error_is_reported_not_raised() -> None:
     result = scan_pixel_shuffle("def pixel_shuffle(x, r:\n    pass", "p.py")
     assert result.syntax_error is not None and result.syntax_error.startswith("line 1")
+
+
+def test_code_nested_too_deeply_to_read_earns_no_trust_and_raises_nothing() -> None:
+    source = "def pixel_shuffle(x, r):\n    return " + " + ".join(["x"] * 3000) + "\n"
+    result = scan(source)
+    assert result.tampering == ("pixel_shuffle.py could not be read (RecursionError)",) and not result.syntax_error
+    helper = scan("import deep\n", deep="y = " + " + ".join(["1"] * 3000) + "\n")
+    assert helper.tampering == ("deep.py could not be read (RecursionError)",)

@@ -68,8 +68,9 @@ def untrusted(plan: ShufflePlan) -> str:
     if not found:
         return ""
     shown = "; ".join(found[:3]) + (" ..." if len(found) > 3 else "")
-    return (f"not credited: the code tampers with the runtime or looks names up dynamically ({shown}), "
-            "which could undo the grader's checks; an einops PixelShuffle needs none of it")  # fmt: skip
+    return (f"not credited: the code the part runs reaches into the runtime, looks names up dynamically or "
+            f"cannot be read ({shown}); an einops PixelShuffle needs none of it, and it could undo the grader's "
+            "checks")  # fmt: skip
 
 
 def _gated(spec: CheckSpec, plan: ShufflePlan, fraction: float, text: str,
@@ -177,7 +178,7 @@ def no_torch_pixel_shuffle(seen: Seen, plan: ShufflePlan, spec: CheckSpec) -> Ch
     if scan is None:
         raise RuntimeError("the plan was not specialised to the submission")
     lines = [f"names torch's pixel shuffle at {ref}" for ref in scan.torch_references]
-    lines += [f"tampers with the runtime or looks names up dynamically at {ref}" for ref in scan.tampering]
+    lines += [f"reaches into the runtime, looks names up dynamically or cannot be read: {ref}" for ref in scan.tampering]
     forward = seen.get(ShuffleForward)
     if forward is None or not any(case.ok for case in forward.cases):
         return scored(spec, 0.0, "\n".join(["nothing to judge: pixel_shuffle did not run on any input", *lines]))
