@@ -16,7 +16,8 @@ import ast
 import itertools
 from dataclasses import dataclass
 
-from grader.reach import FUNCTIONS, ModuleRef, Scope, StmtRef, function_locals
+from grader.static.names import ModuleRef, Scope, StmtRef, function_locals
+from grader.static.program import FUNCTIONS
 
 MAX_DEPTH = 8
 MAX_CANDIDATES = 16  # strings an expression may stand for

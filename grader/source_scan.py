@@ -1,7 +1,7 @@
 """Static reading of Part 3, done in the parent: what the code the part can reach does.
 
 Three questions, answered from the source without running it, over every
-piece of code the graded module can reach (`grader.reach`: its own top-level
+piece of code the graded module can reach (`grader.static`: its own top-level
 code, the functions and classes it names, the submission's modules it
 imports, transitively; never a `__main__` block, an unimported test file or a
 function nothing calls):
@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Mapping
 
 from grader.einops_patterns import EinopsCall, read_call
-from grader.reach import DefRef, External, ModuleRef, Program, Reached, Scope, reach
+from grader.static.names import External, Scope
+from grader.static.program import Program
+from grader.static.reach import Reached, reach
 
 ENTRIES = ("pixel_shuffle", "PixelShuffle")
 SHUFFLE_NAMES = frozenset({"pixel_shuffle", "PixelShuffle", "pixel_unshuffle", "PixelUnshuffle", "_pixel_shuffle"})
@@ -271,4 +273,4 @@ def _einops_kind(node: ast.Call, scope: Scope) -> str | None:
     return None
 
 
-__all__ = ["ShuffleScan", "scan_part", "scan_pixel_shuffle", "DefRef", "ModuleRef"]
+__all__ = ["ShuffleScan", "scan_part", "scan_pixel_shuffle"]

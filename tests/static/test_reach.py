@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 
-from grader.reach import DefRef, External, ModuleRef, Program, Scope, StmtRef, reach, truth
+from grader.static.liveness import truth
+from grader.static.names import DefRef, External, ModuleRef, Scope, StmtRef
+from grader.static.program import Program
+from grader.static.reach import reach
 
 ENTRIES = ("pixel_shuffle", "PixelShuffle")
 
