@@ -58,8 +58,11 @@ def _text(text: str, style: str = "") -> Text:
 def written_answers_line(report: Report) -> str:
     """How many written answers the report holds, and which ones are not there."""
     answers = report.written_answers
+    line = "written answers (graded by hand, 0 automatic points): "
+    if all(a.state == "missing" for a in answers) and len({a.text for a in answers}) == 1:
+        return line + f"none, as {answers[0].text}"  # one reason for all: no notebook
     answered = sum(a.state == "answered" for a in answers)
-    line = f"written answers (graded by hand, 0 automatic points): {answered} of {len(answers)} answered"
+    line += f"{answered} of {len(answers)} answered"
     open_ones = [f"{a.question} ({a.state})" for a in answers if a.state != "answered"]
     return line + (f"; not yet: {', '.join(open_ones)}" if open_ones else "")
 

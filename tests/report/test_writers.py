@@ -80,3 +80,14 @@ def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:
     write_all(sample_report(), tmp_path)
     suite = ElementTree.parse(tmp_path / "junit.xml").getroot()
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "2", "2")
+
+
+def test_the_terminal_counts_the_written_answers_and_names_the_open_ones() -> None:
+    from grader.report.terminal import written_answers_line
+    from grader.written import no_answers
+
+    line = written_answers_line(sample_report())
+    assert line == ("written answers (graded by hand, 0 automatic points): 1 of 2 answered; "
+                    "not yet: cnn.embedding_uses (unanswered)")  # fmt: skip
+    without = Report("s", "0", "cpu", (), written_answers=no_answers("the submission holds no notebook"))
+    assert written_answers_line(without).endswith("none, as the submission holds no notebook")
