@@ -1,9 +1,12 @@
 """The `cnn-grader` command line: a thin click layer over `grader.grading`.
 
-Exit status: 0 whenever a report was written (whatever the score), 1 when
-`--fail-under` is given and the score is below it, 2 for bad usage (a
-missing path, an unreadable rubric or data folder, an unwritable output
-folder), 3 for an internal error of the grader itself.
+Exit status: 0 whenever a report was written (whatever the score and
+whatever the submission holds or does), 1 when `--fail-under` is given and
+the score is below it, 2 for bad usage (a missing path, an unreadable
+rubric or data folder, an unwritable output folder), 3 for an internal
+error of the grader itself (`grade` still writes a report in which every
+check is an error with the reason), 130 when interrupted by Ctrl-C (143 by
+SIGTERM), with no process and no temporary folder left.
 
 Commands: `grade` and `batch` (instructors, CI), `check` (students' quick
 self-check), `release` (stubs and notebook from the solutions), `init-ci`
@@ -22,7 +25,9 @@ from rich.console import Console
 
 from grader import __version__
 from grader.data.errors import DataError
+from grader.interrupts import exit_status, install_handlers
 from grader.options import DEVICES, GradeOptions
+from grader.report.escape import terminal
 from grader.results import PARTS, Report
 from grader.rubric import RubricError, load_rubric
 
@@ -56,7 +61,20 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: Ctrl-C and SIGTERM stop any command cleanly with 130 or 143 (click
+    itself would say "Aborted!" and exit 1, the status `--fail-under` uses)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        install_handlers()
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            click.echo("cnn-grader: interrupted; the sandbox and the scratch folders are gone", err=True)
+            sys.exit(exit_status(exc))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnn-grader")
 def main() -> None:
     """Grade the 'Intro to CNNs in PyTorch' assignment: MNIST CNN, ESPCN, DIY PixelShuffle."""
@@ -70,17 +88,24 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
           quiet: bool, show_hidden: bool, **settings: Any) -> None:  # fmt: skip
     """Grade one SUBMISSION (folder, .zip, .ipynb or .py) into OUT/report.json and friends."""
     from grader.grading import grade as grade_one
+    from grader.grading import internal_error_report
+    from grader.progress import make_progress
     from grader.report import write_all
     from grader.report.terminal import show
     from grader.visibility import redact
 
-    from grader.progress import make_progress
-
     session = _session(rubric_path, settings, fail_under)
     _guarded(lambda: out_dir.mkdir(parents=True, exist_ok=True))  # fail before, not after, the work
     session = replace(session, progress=make_progress(quiet))
+    failure = None
     try:
-        report = _guarded(lambda: grade_one(submission, session=session))
+        try:
+            report = grade_one(submission, session=session)
+        except (DataError, RubricError) as exc:
+            raise click.UsageError(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - a grader bug: still a report, every check an error with the reason
+            failure = exc
+            report = internal_error_report(session, submission, exc)
         session.progress.phase(report.submission, "report", "writing the report files")
         _guarded(lambda: write_all(report, out_dir, show_hidden))
     finally:
@@ -89,6 +114,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
         show(report if show_hidden else redact(report), Console())
     click.echo(f"{report.score:g} / {report.max_score:g} -> {out_dir / 'report.json'}; with pictures: "
                f"{out_dir / 'report.html'}")  # fmt: skip
+    if failure is not None:
+        _internal_error(failure)
     if fail_under is not None and report.score < fail_under:
         click.echo(f"cnn-grader: score {report.score:g} / {report.max_score:g} is below --fail-under "
                    f"{fail_under:g}: exit status 1", err=True)  # fmt: skip
@@ -133,7 +160,7 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
         session.progress.batch(done[0], total, [])
         score = f"{row.report.score:g} / {row.report.max_score:g}" if row.report else ""
         why = f": {row.reason}" if row.reason else ""
-        click.echo(f"{row.submission}: {score} ({row.state}{why})".replace(":  (", ": ("))
+        click.echo(terminal(f"{row.submission}: {score} ({row.state}{why})".replace(":  (", ": (")))
 
     try:
         session.progress.batch(0, total, [])
@@ -142,6 +169,48 @@ def batch(submissions: Path, out_dir: Path, rubric_path: Path | None, quiet: boo
     finally:
         session.progress.close()
     click.echo(f"gradebook -> {gradebook}; summary -> {gradebook.parent / 'summary.html'}")
+
+
+@main.command()
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rubric TOML file (default: the shipped rubric).")
+@click.option("--device", type=click.Choice(DEVICES), default=DEFAULTS.device, show_default=True)
+@click.option("--seed", type=int, default=None, help="Replace the rubric's seed.")
+@click.option("--part", "parts", type=click.Choice(PARTS), multiple=True, help="Only this part (repeatable).")
+def prepare(rubric_path: Path | None, device: str, seed: int | None, parts: tuple[str, ...]) -> None:
+    """Compute the course's plans (inputs, expected answers) into the cache folder now.
+
+    Grades and batches then only read them: faster, and the grading process never
+    loads torch (what keeps a grade inside Gradescope's default container).
+    """
+    from grader.grading import prepare_plans
+    from grader.plan_cache import cache_root
+
+    session = _session(rubric_path, {**_NO_SETTINGS, "device": device, "seed": seed, "parts": parts}, None)
+    _guarded(lambda: prepare_plans(session))
+    click.echo(f"{session.plans.misses} plan(s) prepared, {session.plans.hits} already there -> "
+               f"{cache_root() / 'plans'}")  # fmt: skip
+
+
+@main.command("gradescope-bundle")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
+              show_default=True, help="The zip to upload to Gradescope.")
+@click.option("--rubric", "rubric_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Your course's rubric (default: the shipped one).")
+@click.option("--seed", type=int, default=None, help="Replace the rubric's seed (keep it secret).")
+@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The cnn-grader wheel to install (default: built from this grader's source).")
+def gradescope_bundle(out_path: Path, rubric_path: Path | None, seed: int | None, wheel: Path | None) -> None:
+    """Build Gradescope's autograder zip: setup.sh, run_autograder, the rubric and the wheel."""
+    from grader.gradescope_bundle import BundleError, build_bundle
+
+    try:
+        path, warning = build_bundle(out_path, rubric_path, seed, wheel)
+    except (BundleError, RubricError, OSError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {path}: upload it as the assignment's autograder (docs/gradescope.md)")
 
 
 def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: float | None) -> Any:
@@ -171,9 +240,21 @@ def _session(rubric_path: Path | None, settings: dict[str, Any], fail_under: flo
             session.data.digits
         if options.sr_root is not None:
             session.data.photos
+        if options.sr_root is not None and "srnet" in options.parts:
+            _check_photos(session)  # too small or too flat for the PSNR check: a usage error too
     except (ValueError, DataError) as exc:
         raise click.UsageError(str(exc)) from exc
     return session
+
+
+def _check_photos(session: Any) -> None:
+    from grader.parts import srnet
+    from grader.parts.context import PlanContext
+
+    try:
+        srnet.training_data(PlanContext(session.rubric, session.device, session.seed, session.data))
+    except DataError as exc:
+        raise DataError(f"--sr-root {session.options.sr_root}: {exc}") from exc
 
 
 INTERNAL_ERROR = 3
@@ -188,8 +269,13 @@ def _guarded(work: Callable[[], Any]) -> Any:
     except OSError as exc:
         raise click.UsageError(f"cannot read or write files: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - last line of defence for the user's terminal
-        click.echo(f"cnn-grader: internal error ({type(exc).__name__}: {exc}); please report it", err=True)
-        sys.exit(INTERNAL_ERROR)
+        _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """One line on stderr, exit 3 (the terminal escaper: the message may quote the submission)."""
+    click.echo(terminal(f"cnn-grader: internal error ({type(exc).__name__}: {exc}); please report it"), err=True)
+    sys.exit(INTERNAL_ERROR)
 
 
 @main.command()
@@ -211,19 +297,33 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
     from grader.selfcheck import self_check
 
     progress = make_progress(quiet)
+    failure = None
     try:
-        report = _guarded(lambda: self_check(submission, rubric_path, progress))
-    except RubricError as exc:
+        report = self_check(submission, rubric_path, progress)
+    except (DataError, RubricError) as exc:
         raise click.UsageError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a grader bug: still a report, every check an error
+        failure = exc
+        report = _guarded(lambda: _self_check_error_report(submission, rubric_path, exc))
     finally:
         progress.close()
     if out_dir is not None:
-        write_all(report, out_dir)
+        _guarded(lambda: write_all(report, out_dir))
     if not quiet:
         show(report, Console())
     where = f" -> {out_dir / 'report.json'}; with pictures: {out_dir / 'report.html'}" if out_dir is not None else (
         "; add --out DIR for report.html, with the loss curves")
     click.echo(f"{report.score:g} / {report.max_score:g} on the public checks{where}")
+    if failure is not None:
+        _internal_error(failure)
+
+
+def _self_check_error_report(submission: Path, rubric_path: Path | None, exc: BaseException) -> Report:
+    from grader.grading import internal_error_report, open_session
+    from grader.selfcheck import DEVICE, public_rubric
+
+    session = open_session(GradeOptions(device=DEVICE, public_only=True), public_rubric(load_rubric(rubric_path)))
+    return internal_error_report(session, submission, exc)
 
 
 _REQUIREMENT_HELP = ("What students and CI install: a git URL (git+https://...@TAG), a wheel file or URL, or "

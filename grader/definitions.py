@@ -16,15 +16,23 @@ Each part then gets its own module (`module_source`): the kept statements
 its names need, directly or through each other. One part's broken class
 cannot stop another part's import, and nothing a part does not use (plotting
 imports, a helper naming `net.pixel_shuffle`) is run or read for it.
+
+All of it runs in the grader's process on untrusted code, so it is linear
+in the size of the code (each cell is split into lines once; replaced
+definitions and the names a part needs are found through indexes, not by
+rescanning), code nested too deeply to parse counts as a syntax error, and
+a `Budget` bounds the time (see `grader.bounds`).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from grader.bounds import Budget, parse_python
 from grader.importable import module_available
 from grader.notebook import Cell
 
@@ -61,12 +69,15 @@ class Extracted:
 
 
 def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = frozenset(),
-                        available: Callable[[str], bool] | None = None) -> Extracted:  # fmt: skip
+                        available: Callable[[str], bool] | None = None,
+                        budget: Budget | None = None) -> Extracted:  # fmt: skip
     """Keep the cells' definitions; `local_modules` can be imported besides installed ones.
+    `budget` bounds the time (BoundExceeded past it).
 
     >>> extract_definitions([Cell("cell 1", "import math\\nx = f()\\nK = 3")]).notes
     ('cell 1, line 2: dropped `x = f()`',)
     """
+    budget = budget or Budget()
     lazy = any(_is_future_annotations(line) for c in cells for line in c.source.splitlines())
     bound = set(dir(builtins)) | MODULE_NAMES
     kept: list[Statement] = []
@@ -74,13 +85,16 @@ def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = froze
     notes: list[str] = []
     errors: list[str] = []
     for cell in cells:
+        budget.check(f"reading {cell.label}")
         try:
-            tree = ast.parse(cell.source)
+            tree = parse_python(cell.source)
         except SyntaxError as exc:
             errors.append(_syntax_message(cell, exc))
             continue
+        text = _CellText(cell)  # its lines, split once: statements slice them
         for node in tree.body:
-            outcome = _judge(node, cell, bound, lazy, local_modules, available or module_available)
+            budget.check(f"reading {cell.label}")
+            outcome = _judge(node, text, bound, lazy, local_modules, available or module_available)
             if isinstance(outcome, Statement):
                 kept.append(outcome)
                 bound |= outcome.binds
@@ -90,6 +104,20 @@ def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = froze
                 notes.append(outcome)
     kept, replaced = _last_definitions(kept)
     return Extracted(tuple(kept), tuple(future), (*errors, *notes, *replaced), tuple(errors))
+
+
+@dataclass(frozen=True)
+class _CellText:
+    """A cell and its lines, split once (splitting per statement made reading quadratic)."""
+
+    cell: Cell
+    lines: list[str]
+    quoted: list[str]
+
+    def __init__(self, cell: Cell) -> None:
+        object.__setattr__(self, "cell", cell)
+        object.__setattr__(self, "lines", cell.source.splitlines())
+        object.__setattr__(self, "quoted", cell.quoted_lines())
 
 
 def module_source(extracted: Extracted, names: Iterable[str]) -> str:
@@ -113,15 +141,8 @@ def module_with_origins(extracted: Extracted, names: Iterable[str]) -> tuple[str
     'cell 3, line 3'
     """
     statements = extracted.statements
-    wanted = set(names)
     if not any("*" in s.binds for s in statements):
-        chosen: set[int] = set()
-        while True:  # grow to a fixed point: what the chosen statements use
-            more = {i for i, s in enumerate(statements) if i not in chosen and s.binds & wanted}
-            if not more:
-                break
-            chosen |= more
-            wanted |= {name for i in more for name in statements[i].uses}
+        chosen = _needed(statements, names)
         statements = tuple(s for i, s in enumerate(statements) if i in chosen)
     header = "# Built by cnn-grader from the definitions in the submission.\n"
     blocks = [f"# {s.where}\n{s.text}" for s in statements]
@@ -135,22 +156,48 @@ def module_with_origins(extracted: Extracted, names: Iterable[str]) -> tuple[str
     return text, tuple(origins)
 
 
-def _judge(node: ast.stmt, cell: Cell, bound: set[str], lazy: bool, local: frozenset[str],
+def _needed(statements: tuple[Statement, ...], names: Iterable[str]) -> set[int]:
+    """The positions of the statements `names` need, directly or through each other: a walk
+    over an index of who binds what, each name looked up once (linear, not a fixed point
+    rescanning every statement)."""
+    binders: dict[str, list[int]] = {}
+    for index, statement in enumerate(statements):
+        for name in statement.binds:
+            binders.setdefault(name, []).append(index)
+    chosen: set[int] = set()
+    seen: set[str] = set()
+    wanted = list(names)
+    while wanted:
+        name = wanted.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for index in binders.get(name, ()):
+            if index not in chosen:
+                chosen.add(index)
+                wanted.extend(statements[index].uses)
+    return chosen
+
+
+def _judge(node: ast.stmt, text: _CellText, bound: set[str], lazy: bool, local: frozenset[str],
            available: Callable[[str], bool]) -> Statement | str:  # fmt: skip
     """A kept Statement; or a `from __future__` line; or the note saying why it was dropped
     ("" for a docstring, which has nothing to run)."""
-    lines, quoted = cell.source.splitlines(), cell.quoted_lines()
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    where, text = cell.where(start), "\n".join(lines[start - 1 : node.end_lineno])
+    where, source = text.cell.where(start), "\n".join(text.lines[start - 1 : node.end_lineno])
     if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-        return text
+        return source
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return ""  # a docstring, or a markdown cell turned string (Colab export)
-    reason = _drop_reason(node, bound, lazy, local, available)
-    if reason is not None:
-        return f"{where}: dropped `{_first_line(quoted[start - 1])}`{reason}"
-    uses = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
-    return Statement(where, text, _binds(node), _needs(node, lazy), uses, isinstance(node, DEFINITIONS))
+    quoted = _first_line(text.quoted[start - 1] if start <= len(text.quoted) else "")
+    try:
+        reason = _drop_reason(node, bound, lazy, local, available)
+        if reason is not None:
+            return f"{where}: dropped `{quoted}`{reason}"
+        uses = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+        return Statement(where, source, _binds(node), _needs(node, lazy), uses, isinstance(node, DEFINITIONS))
+    except RecursionError:  # parsed, but too deep for the recursive helpers (ast.unparse)
+        return f"{where}: dropped `{quoted}`: it is nested too deeply for the grader to read"
 
 
 def _drop_reason(node: ast.stmt, bound: set[str], lazy: bool, local: frozenset[str],
@@ -268,18 +315,40 @@ def _loaded(parts: list[ast.AST]) -> set[str]:
 
 def _last_definitions(kept: list[Statement]) -> tuple[list[Statement], list[str]]:
     """Drop a def or class that a later one of the same name replaces, unless something
-    in between used it while running (a base class, a decorator)."""
+    in between used it while running (a base class, a decorator).
+
+    Linear: the next definition of each name comes from one backward pass, and whether a
+    statement in between needs the name from the sorted positions of the statements that do.
+    """
+    following: dict[int, int] = {}  # a definition's position -> the next definition of its name
+    last_seen: dict[str, int] = {}
+    for index in range(len(kept) - 1, -1, -1):
+        item = kept[index]
+        if item.definition:
+            later = [last_seen[name] for name in item.binds if name in last_seen]
+            if later:
+                following[index] = min(later)
+            for name in item.binds:
+                last_seen[name] = index
+    needed_at: dict[str, list[int]] = {}
+    for index, item in enumerate(kept):
+        for name in item.needs:
+            needed_at.setdefault(name, []).append(index)
     result, notes = [], []
     for index, item in enumerate(kept):
-        later = next((k for k in kept[index + 1 :] if k.definition and k.binds & item.binds), None) \
-            if item.definition else None  # fmt: skip
-        if later is not None:
-            between = kept[index + 1 : kept.index(later)]
-            if not any(item.binds & k.needs for k in between):
-                notes.append(f"{item.where}: `{_first_line(item.text)}` is replaced by the definition at {later.where}")
-                continue
+        later = following.get(index)
+        if later is not None and not any(_needed_between(needed_at.get(n, []), index, later) for n in item.binds):
+            notes.append(f"{item.where}: `{_first_line(item.text)}` is replaced by the definition at "
+                         f"{kept[later].where}")  # fmt: skip
+            continue
         result.append(item)
     return result, notes
+
+
+def _needed_between(positions: list[int], after: int, before: int) -> bool:
+    """Whether a sorted list of positions holds one strictly between `after` and `before`."""
+    at = bisect.bisect_right(positions, after)
+    return at < len(positions) and positions[at] < before
 
 
 def _syntax_message(cell: Cell, exc: SyntaxError) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.roster import GRADESCOPE_METADATA, student_ids
 from grader.submission import IGNORED_DIRS, PART_FILES
+from grader.text import file_name
 
 GRADABLE_SUFFIXES = (".zip", ".ipynb", ".py")
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -44,7 +45,9 @@ def list_entries(folder: Path, exclude: Path | None = None) -> list[Entry]:
     )  # fmt: skip
     ids = student_ids(folder, paths)
     used: set[str] = set()
-    return [Entry(p, p.name, _unique(report_folder_name(p), used), ids[p.name], problem(p)) for p in paths]
+    # Names as text by the one policy (a Latin-1 name from a Windows export reads right).
+    return [Entry(p, file_name(p.name), _unique(report_folder_name(p), used), ids[p.name], problem(p))
+            for p in paths]
 
 
 def report_folder_name(path: Path) -> str:

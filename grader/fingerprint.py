@@ -21,7 +21,8 @@ def fingerprint(submission: Path, settings: str) -> str:
     for file in files:
         if file.is_symlink() or not file.is_file():
             continue
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode("utf-8"))
+        # os.fsencode: the name's bytes as on disk, also when they are not UTF-8 (Latin-1 from Windows)
+        digest.update(os.fsencode(file.relative_to(path) if path.is_dir() else file.name))
         with open(file, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)

@@ -32,7 +32,7 @@ from grader.rubric import CheckSpec, Rubric, load_rubric
 from grader.sandbox.feed import group_inputs
 from grader.sandbox.isolation import Isolation, as_dict, detect_isolation
 from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
-from grader.submission import StagedSubmission
+from grader.submission import StagedSubmission, submission_name
 from grader.visibility import is_public
 from grader.visuals import Visual
 from grader.visuals.collect import collect as collect_visuals
@@ -265,6 +265,14 @@ def _log(run: PartRun) -> dict[str, Any]:
         "stdout": run.stdout,
         "stderr": run.stderr,
     }
+
+
+def internal_error_report(session: Session, submission: Path | str, exc: BaseException) -> Report:
+    """The report of a grade that a bug of the grader stopped: every check an error saying so,
+    so that a batch, a Gradescope run or a CI job still has a result."""
+    reason = f"internal error of the grader ({type(exc).__name__}: {exc}); please report it"
+    tests = _all_errors(session, reason)
+    return _report(session, submission_name(Path(submission)), tests, [reason], {}, time.monotonic(), {})
 
 
 def _all_errors(session: Session, message: str) -> list[CheckResult]:

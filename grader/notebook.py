@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.text import clean, file_name
+
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")
 # Cell markers of the usual exports: nbconvert's `# In[3]:`, and `# %%` (Jupytext, VS Code, Spyder).
 SCRIPT_MARKER = re.compile(r"^# (In\[[ 0-9]*\]:|%%)")
@@ -61,13 +63,16 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     >>> [c.label for c in read_notebook_cells(Path("assignment/cnn_assignment.ipynb"))][:1]  # doctest: +SKIP
     ['cell 3']
     """
+    name = file_name(path.name)
     try:
         text = path.read_text(encoding="utf-8-sig")
         json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise NotebookError(f"{path.name} cannot be read: {exc}") from exc
+        raise NotebookError(f"{name} cannot be read: {exc}") from exc
+    except RecursionError as exc:  # JSON nested deeper than the parser's stack
+        raise NotebookError(f"{name} is not a Jupyter notebook: its JSON is nested too deeply") from exc
     except ValueError as exc:
-        raise NotebookError(f"{path.name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
+        raise NotebookError(f"{name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
                             "save it again from Jupyter or Colab as .ipynb") from exc  # fmt: skip
     import nbformat  # here: `check` stages before it starts the sandbox, and nbformat takes a while to import
 
@@ -75,7 +80,8 @@ def read_notebook_cells(path: Path) -> list[Cell]:
         notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
         cells = list(notebook.cells)
     except Exception as exc:  # nbformat raises many kinds for JSON that is not a notebook
-        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook ({type(exc).__name__}: {exc})") from exc
+        why = f"{type(exc).__name__}: {str(exc)[:300]}"  # a validation error can quote megabytes of the notebook
+        raise NotebookError(f"{name} is JSON but not a Jupyter notebook ({why})") from exc
     return [
         Cell(f"cell {number}", _text(cell.get("source", "")))
         for number, cell in enumerate(cells, start=1)
@@ -149,7 +155,8 @@ def _write_file(cell: Cell, first: str, body: str, files: dict[str, str]) -> str
 
 
 def _text(source: object) -> str:
+    """A cell's source as text that can be written: JSON escapes can spell lone surrogates."""
     # nbformat joins list sources; a hand-edited notebook may still hold something else.
     if isinstance(source, list):
-        return "".join(str(part) for part in source)
-    return source if isinstance(source, str) else ""
+        return clean("".join(str(part) for part in source))
+    return clean(source) if isinstance(source, str) else ""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from grader.einops_patterns import EinopsCall, read_call
 from grader.static.names import External, Scope
@@ -77,7 +77,7 @@ class ShuffleScan:
 
 def scan_part(root: Path, module: str, skip: frozenset[str] = frozenset()) -> ShuffleScan:
     """Scan the staged submission in `root` from its module `module` (a file name)."""
-    return _scan(Program(module, root=root), skip)
+    return _scan(lambda: Program(module, root=root), skip)
 
 
 def scan_pixel_shuffle(source: str, filename: str = "pixel_shuffle.py", skip: frozenset[str] = frozenset(),
@@ -88,16 +88,16 @@ def scan_pixel_shuffle(source: str, filename: str = "pixel_shuffle.py", skip: fr
     >>> scan_pixel_shuffle(source).torch_references
     ('pixel_shuffle.py line 3: F.pixel_shuffle',)
     """
-    return _scan(Program(filename, files={filename: source, **(helpers or {})}), skip)
+    return _scan(lambda: Program(filename, files={filename: source, **(helpers or {})}), skip)
 
 
-def _scan(program: Program, skip: frozenset[str]) -> ShuffleScan:
+def _scan(make: Callable[[], Program], skip: frozenset[str]) -> ShuffleScan:
     try:
-        return _read(program, skip)
+        return _read(make(), skip)
     except RecursionError:
-        # Code nested beyond what the reading follows earns no trust rather than a grader error.
-        where = program.main.label if program.main is not None else "the module"
-        return ShuffleScan(None, (), (f"{where}: code nested too deeply for the grader to read",), (), (), ())
+        # Code that parses and compiles but is nested beyond what the reading follows earns no
+        # trust rather than a grader error.
+        return ShuffleScan(None, (), ("the code is nested too deeply for the grader to read",), (), (), ())
 
 
 def _read(program: Program, skip: frozenset[str]) -> ShuffleScan:

@@ -33,12 +33,13 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Mapping
 
+from grader.bounds import MAX_CELLS, MAX_CODE_BYTES, BoundExceeded, Budget, check_code_size
 from grader.definitions import Extracted, extract_definitions, module_with_origins
 from grader.notebook import Cell, NotebookError, Prepared, prepare_cells, read_notebook_cells, split_script
 from grader.parts.context import PartSource
 from grader.placeholder import MARK, unfinished
 from grader.results import WrittenAnswer
-from grader.text import file_name
+from grader.text import decode, file_name, zip_member_name
 from grader.written import collect_answers, no_answers
 
 PART_FILES: Mapping[str, str] = MappingProxyType(
@@ -85,24 +86,28 @@ def stage(path: Path, dest: Path) -> StagedSubmission:
     path = Path(path)
     dest.mkdir(parents=True)
     suffix = path.suffix.lower()
-    if path.is_dir():
-        _copy_folder(_part_root(path), dest)
-        return _from_folder(submission_name(path), dest)
-    if suffix == ".zip":
-        _extract_zip(path, dest)
-        return _from_folder(path.name, dest)
-    if suffix in (".ipynb", ".py"):
-        return _from_single_file(path, dest)
-    raise SubmissionError(f"{path.name}: expected a folder, a .zip, a .ipynb or a .py file")
+    try:
+        if path.is_dir():
+            _copy_folder(_part_root(path), dest)
+            return _from_folder(submission_name(path), dest)
+        if suffix == ".zip":
+            _extract_zip(path, dest)
+            return _from_folder(submission_name(path), dest)
+        if suffix in (".ipynb", ".py"):
+            return _from_single_file(path, dest)
+    except BoundExceeded as exc:  # too large, too deep or too slow to read: refused, with the reason
+        raise SubmissionError(str(exc)) from exc
+    raise SubmissionError(f"{submission_name(path)}: expected a folder, a .zip, a .ipynb or a .py file")
 
 
 def submission_name(path: Path) -> str:
-    """The name reports use: the file or folder name, also for `.` (CI grades the repository).
+    """The name reports use: the file or folder name, also for `.` (CI grades the repository),
+    decoded as `grader.text.file_name` decodes names (a Latin-1 name from Windows reads right).
 
     >>> submission_name(Path("/course/alice.zip")), submission_name(Path("/course/bob/."))
     ('alice.zip', 'bob')
     """
-    return Path(os.path.abspath(path)).name or str(path)
+    return file_name(Path(os.path.abspath(path)).name or str(path))
 
 
 def _from_folder(name: str, folder: Path) -> StagedSubmission:
@@ -112,13 +117,19 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
         single = _single_file(folder)
         if single is not None:
             return _from_single_file(single, folder, name)
+    oversized = {}
+    for part, file in PART_FILES.items():  # the parent reads each part's code (static checks): bounded
+        if present[part] and (folder / file).stat().st_size > MAX_CODE_BYTES:
+            present[part] = False
+            oversized[part] = f"{file} holds more than the {MAX_CODE_BYTES >> 20} MiB of code the grader reads"
     sources = {
         part: PartSource(file, folder / file) if present[part] else None
         for part, file in PART_FILES.items()
     }
     problems = {
-        part: f"{file} is missing from the submission" for part, file in PART_FILES.items() if not present[part]
-    }
+        part: oversized.get(part, f"{file} is missing from the submission")
+        for part, file in PART_FILES.items() if not present[part]
+    }  # fmt: skip
     staged = StagedSubmission(name, folder, MappingProxyType(sources), MappingProxyType(problems))
     notebooks = sorted(folder.glob("*.ipynb"))
     if len(notebooks) == 1:
@@ -143,26 +154,28 @@ def _from_single_file(path: Path, dest: Path, name: str | None = None) -> Staged
     """Stage a notebook or an exported `.py` into `dest`, next to whatever is already there."""
     dest.mkdir(parents=True, exist_ok=True)
     prepared = prepare_cells(_read_cells(path))
-    for file_name, text in prepared.files.items():
-        (dest / file_name).write_text(text, encoding="utf-8")
+    for written, text in prepared.files.items():
+        (dest / written).write_text(text, encoding="utf-8")
     extracted = _extract(prepared, dest)
     what = "notebook" if path.suffix.lower() == ".ipynb" else "file"
     sources, problems, origins = _single_file_parts(dest, extracted, frozenset(prepared.files), what)
     notes = _staging_notes(path, prepared, extracted)
+    shown = file_name(path.name)
     answers = collect_answers(path) if what == "notebook" else no_answers(
-        f"{path.name} is not a notebook: the written answers are in the notebook's answer cells")  # fmt: skip
-    return StagedSubmission(name or path.name, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
+        f"{shown} is not a notebook: the written answers are in the notebook's answer cells")  # fmt: skip
+    return StagedSubmission(name or shown, dest, MappingProxyType(sources), MappingProxyType(problems), notes,
                             MappingProxyType(origins), answers)  # fmt: skip
 
 
 def _extract(prepared: Prepared, dest: Path) -> Extracted:
+    """The definitions, read under the staging budget (see `grader.bounds`)."""
     local = frozenset(p.stem for p in dest.glob("*.py")) | {Path(n).stem for n in prepared.files}
-    return extract_definitions(list(prepared.cells), local)
+    return extract_definitions(list(prepared.cells), local, budget=Budget())
 
 
 def _staging_notes(path: Path, prepared: Prepared, extracted: Extracted) -> tuple[str, ...]:
     summary = (
-        f"{path.name}: graded from the definitions in its {len(prepared.cells)} code cell(s); "
+        f"{file_name(path.name)}: graded from the definitions in its {len(prepared.cells)} code cell(s); "
         "code that is not a definition (training, plots, shell commands) was not run, as listed here"
     )
     return (summary, *_ordered(extracted.syntax_errors, [*prepared.notes, *extracted.notes]))
@@ -172,13 +185,13 @@ def _with_notebook(staged: StagedSubmission, notebook: Path) -> StagedSubmission
     """Grade each part from its file or from the notebook next to it, whichever holds the work."""
     try:
         prepared = prepare_cells(_read_cells(notebook))
-    except SubmissionError as exc:
+        extracted = _extract(prepared, staged.folder)
+    except (SubmissionError, BoundExceeded) as exc:
         note = f"{file_name(notebook.name)} was not graded, only the .py files: {exc}"
         return replace(staged, notes=(note,), answers=no_answers(note))
     for helper, text in prepared.files.items():  # modules the notebook wrote, unless the folder has them
         if helper not in PART_FILES.values() and not (staged.folder / helper).exists():
             (staged.folder / helper).write_text(text, encoding="utf-8")
-    extracted = _extract(prepared, staged.folder)
     sources, problems, origins = dict(staged.sources), dict(staged.problems), dict(staged.origins)
     notes: list[str] = []
     graded_notebook = False
@@ -221,7 +234,8 @@ def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
         numbers = [int(n) for n in re.findall(r"(?:cell|line) (\d+)", note.split(":", 1)[0])]
         return (numbers + [10**9, 0])[0], (numbers + [10**9, 0])[1]
 
-    rest = sorted((n for n in notes if n not in first), key=position)
+    errors = set(first)
+    rest = sorted((n for n in notes if n not in errors), key=position)
     ordered = [*first, *rest]
     if len(ordered) > MAX_NOTES:
         ordered = [*ordered[:MAX_NOTES], f"... and {len(ordered) - MAX_NOTES} more"]
@@ -229,14 +243,21 @@ def _ordered(first: tuple[str, ...], notes: list[str]) -> list[str]:
 
 
 def _read_cells(path: Path) -> list[Cell]:
+    """The code cells, within the bounds on size and count (see `grader.bounds`)."""
+    name = file_name(path.name)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise SubmissionError(f"{path.name} is larger than {MAX_BYTES >> 20} MiB")
+            raise SubmissionError(f"{name} is larger than {MAX_BYTES >> 20} MiB")
         if path.suffix.lower() == ".ipynb":
-            return read_notebook_cells(path)
-        return split_script(path.read_text(encoding="utf-8-sig", errors="replace"))
+            cells = read_notebook_cells(path)
+        else:
+            cells = split_script(decode(path.read_bytes()))
     except (OSError, NotebookError) as exc:
         raise SubmissionError(str(exc)) from exc
+    if len(cells) > MAX_CELLS:
+        raise BoundExceeded(f"{name} has {len(cells)} code cells, more than the {MAX_CELLS} the grader reads")
+    check_code_size(sum(len(cell.source.encode("utf-8")) for cell in cells), name)
+    return cells
 
 
 def _single_file_parts(
@@ -293,35 +314,42 @@ def _copy_folder(source: Path, dest: Path) -> None:
 
 def _extract_zip(path: Path, dest: Path) -> None:
     """Extract regular files only, refusing escapes, links and bombs."""
+    name = file_name(path.name)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SubmissionError(f"{path.name} is not a readable zip file: {exc}") from exc
+        raise SubmissionError(f"{name} is not a readable zip file: {exc}") from exc
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir() and _wanted(m)]
+        members = [m for m in archive.infolist() if not _member_name(m).endswith("/") and _wanted(m)]
         if len(members) > MAX_FILES:
-            raise SubmissionError(f"{path.name} holds more than {MAX_FILES} files")
+            raise SubmissionError(f"{name} holds more than {MAX_FILES} files")
         if sum(m.file_size for m in members) > MAX_BYTES:
-            raise SubmissionError(f"{path.name} expands to more than {MAX_BYTES >> 20} MiB")
+            raise SubmissionError(f"{name} expands to more than {MAX_BYTES >> 20} MiB")
         for member in members:
             if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-                raise SubmissionError(f"{path.name}: entry {member.filename!r} is compressed more than "
+                raise SubmissionError(f"{name}: entry {_member_name(member)!r} is compressed more than "
                                       f"{MAX_RATIO}:1, like a zip bomb")  # fmt: skip
         strip = _common_top(members)
         written = 0
         for member in members:
-            relative = _safe_relative(member.filename, path.name)
+            relative = _safe_relative(_member_name(member), name)
             if strip:
                 relative = PurePosixPath(*relative.parts[1:])
             target = dest.joinpath(*relative.parts)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                written = _extract_member(archive, member, target, written, path.name)
+                written = _extract_member(archive, member, target, written, name)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
                     OSError) as exc:  # fmt: skip
                 # Forged headers, sizes or checksums, encryption, unknown compression methods,
                 # a name that is both a file and a folder.
-                raise SubmissionError(f"{path.name}: entry {member.filename!r} cannot be extracted ({exc})") from exc
+                raise SubmissionError(f"{name}: entry {_member_name(member)!r} cannot be extracted ({exc})") from exc
+
+
+def _member_name(member: zipfile.ZipInfo) -> str:
+    """The entry's path as its author meant it: decoded (`grader.text.zip_member_name`), and
+    with Windows' backslashes as separators (some Windows tools write them)."""
+    return zip_member_name(member).replace("\\", "/")
 
 
 def _extract_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, written: int,
@@ -340,12 +368,11 @@ def _wanted(member: zipfile.ZipInfo) -> bool:
     mode = member.external_attr >> 16
     if stat.S_ISLNK(mode):
         return False
-    parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-    return not any(p in IGNORED_DIRS for p in parts)
+    return not any(p in IGNORED_DIRS for p in PurePosixPath(_member_name(member)).parts)
 
 
 def _safe_relative(name: str, archive: str) -> PurePosixPath:
-    relative = PurePosixPath(name.replace("\\", "/"))
+    relative = PurePosixPath(name)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts or ":" in relative.parts[0]:
         raise SubmissionError(f"{archive}: entry {name!r} points outside the archive folder")
     return relative
@@ -353,5 +380,5 @@ def _safe_relative(name: str, archive: str) -> PurePosixPath:
 
 def _common_top(members: list[zipfile.ZipInfo]) -> bool:
     """True when every entry sits in the same single top-level folder."""
-    tops = {PurePosixPath(m.filename.replace("\\", "/")).parts[0] for m in members}
-    return len(tops) == 1 and all(len(PurePosixPath(m.filename).parts) > 1 for m in members)
+    paths = [PurePosixPath(_member_name(m)).parts for m in members]
+    return len({parts[0] for parts in paths if parts}) == 1 and all(len(parts) > 1 for parts in paths)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from grader.interrupts import deferred
 from grader.sandbox.runner import SandboxSettings, Zygote
 from grader.submission import StagedSubmission, SubmissionError, stage, submission_name
 
@@ -53,4 +54,5 @@ def open_workspace(
             yield Workspace(staged.name, folder, started, staged, zygote)
     finally:
         if not keep:
-            shutil.rmtree(folder, ignore_errors=True)
+            with deferred():  # a second Ctrl-C must not leave the scratch folder behind
+                shutil.rmtree(folder, ignore_errors=True)

@@ -169,8 +169,10 @@ def test_syntax_error_is_reported_not_raised() -> None:
 
 
 def test_code_nested_too_deeply_to_read_earns_no_trust_and_raises_nothing() -> None:
-    source = "def pixel_shuffle(x, r):\n    return " + " + ".join(["x"] * 3000) + "\n"
-    result = scan(source)
-    assert result.tampering == ("pixel_shuffle.py could not be read (RecursionError)",) and not result.syntax_error
-    helper = scan("import deep\n", deep="y = " + " + ".join(["1"] * 3000) + "\n")
-    assert helper.tampering == ("deep.py could not be read (RecursionError)",)
+    deep = " + ".join(["x"] * 3000)  # too deep for the parser, and for Python's compiler too
+    result = scan(f"def pixel_shuffle(x, r):\n    return {deep}\n")
+    assert "nested too deeply" in (result.syntax_error or "")
+    helper = scan("import deep\n", deep=f"y = {deep}\n")
+    assert len(helper.tampering) == 1 and helper.tampering[0].startswith("deep.py could not be read")
+    walkable = " + ".join(["x"] * 1500)  # parses and compiles, deeper than the reading follows
+    assert scan(f"def pixel_shuffle(x, r):\n    return {walkable}\n").tampering

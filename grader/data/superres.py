@@ -11,6 +11,10 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from grader.data.errors import DataError
+
+MIN_TEST_SIDE = 8  # low-resolution pixels per side: a PSNR over fewer says nothing
+
 
 @dataclass(frozen=True)
 class PatchBank:
@@ -62,12 +66,13 @@ def make_patch_bank(
     size = low_size * factor
     usable = [im for im in images if im.shape[0] >= size and im.shape[1] >= size]
     if not usable:
-        raise ValueError(f"no training image is at least {size}x{size} pixels")
+        raise DataError(f"no training image is at least {size}x{size} pixels (the PSNR check's HR patches)")
     lows, highs, tries = [], [], 0
     while len(highs) < count:
         tries += 1
         if tries > 50 * count:
-            raise ValueError("the training images are too flat to draw textured patches from")
+            raise DataError(f"the training images are too flat to draw {count} textured patches from "
+                            f"(standard deviation at least {min_std:g})")
         image = usable[rng.integers(len(usable))]
         top = rng.integers(image.shape[0] - size + 1)
         left = rng.integers(image.shape[1] - size + 1)
@@ -87,6 +92,9 @@ def make_test_images(
     `colour`, the same photos in RGB, gives each its crop in colour."""
     tests = []
     for index, (name, image) in enumerate(zip(names, images)):
+        if min(image.shape[:2]) < MIN_TEST_SIDE * factor:
+            raise DataError(f"test image {name} is {image.shape[1]}x{image.shape[0]} pixels; the PSNR check "
+                            f"needs at least {MIN_TEST_SIDE * factor} on each side at r = {factor}")  # fmt: skip
         h = min(image.shape[0], max_side) // factor * factor
         w = min(image.shape[1], max_side) // factor * factor
         top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2

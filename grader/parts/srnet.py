@@ -7,7 +7,7 @@ from itertools import product
 
 import numpy as np
 
-from grader.data.superres import TestImage
+from grader.data.superres import PatchBank, TestImage
 from grader.oracle import random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
 from grader.sandbox.protocol import Job
@@ -101,15 +101,8 @@ def prepare(ctx: PlanContext) -> SrnetPlan:
     reference = tuple(_equivalence_inputs(ctx, "ref_", r, False, inputs) for r in reference_factors)
 
     factor = int(train_spec.param("factor"))
-    bank = ctx.data.patch_bank(
-        factor,
-        int(train_spec.param("patch")),
-        int(train_spec.param("bank_size")),
-        float(train_spec.param("min_std")),
-        ctx.seed_for("srnet.bank"),
-    )
+    bank, tests = training_data(ctx)
     steps, batch = int(train_spec.param("steps")), int(train_spec.param("batch_size"))
-    tests = ctx.data.test_images(factor, int(train_spec.param("max_side")))
     inputs.update(
         train_low=bank.low,
         train_high=bank.high,
@@ -144,6 +137,16 @@ def prepare(ctx: PlanContext) -> SrnetPlan:
         steps=steps,
         data_source=ctx.data.photos.source,
     )
+
+
+def training_data(ctx: PlanContext) -> tuple[PatchBank, tuple[TestImage, ...]]:
+    """The PSNR check's training patches and test images (DataError when the photos cannot
+    give them: the command line calls this early, so a bad --sr-root is a usage error)."""
+    spec = ctx.rubric.spec("srnet.psnr")
+    factor = int(spec.param("factor"))
+    bank = ctx.data.patch_bank(factor, int(spec.param("patch")), int(spec.param("bank_size")),
+                               float(spec.param("min_std")), ctx.seed_for("srnet.bank"))  # fmt: skip
+    return bank, ctx.data.test_images(factor, int(spec.param("max_side")))
 
 
 def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool,

@@ -21,8 +21,8 @@ from typing import Any
 from grader.text import clean
 
 # C0 and C1 controls except tab and newline, DEL, and the Unicode marks that reorder text
-# (bidirectional overrides and isolates, "Trojan Source") or hide it.
-CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# (bidirectional overrides and isolates, "Trojan Source") or hide it, and the line and paragraph separators.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # Characters XML 1.0 forbids, even escaped (pytest's JUnit writer replaces them the same way).
 XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Inline Markdown: characters that can start a link, image, code span, emphasis, HTML, a table

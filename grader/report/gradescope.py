@@ -1,4 +1,13 @@
-"""`results.json` in Gradescope's autograder format."""
+"""`results.json` in Gradescope's autograder format.
+
+Gradescope hides a submission's total from the student while a test it
+hides carries points. The rubric's `hidden` checks mean "score shown,
+details not", so they go to Gradescope as visible tests whose output is
+redacted: the student sees each score and the total, never the inputs.
+`after_due_date` checks stay `after_due_date` (Gradescope shows them, and
+the total, after the due date). The top-level output names the sandbox that
+ran the code and carries the grade's notes (a notebook's cells not run, ...).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +17,18 @@ from typing import Any
 
 from grader.report.escape import json_safe
 from grader.results import Report, Status
+from grader.visibility import redact
 
 FILENAME = "results.json"
 
 
 def to_gradescope(report: Report) -> dict[str, Any]:
-    """Gradescope's document: total score, one test per check, a leaderboard-free summary.
-
-    Each test carries the rubric's visibility (`visible`, `hidden`,
-    `after_due_date`), which Gradescope applies to what students see.
-    """
+    """Gradescope's document: total score, one test per check, the notes and the sandbox level."""
+    shown = redact(report)
     return {
         "score": report.score,
         "execution_time": round(report.duration_s, 1),
-        "output": f"cnn-grader {report.grader_version} on {report.device}: {report.score:g} / {report.max_score:g}",
+        "output": summary(report),
         "stdout_visibility": "hidden",
         "tests": [
             {
@@ -30,11 +37,21 @@ def to_gradescope(report: Report) -> dict[str, Any]:
                 "max_score": t.max_score,
                 "status": "passed" if t.status is Status.PASSED else "failed",
                 "output": t.output,
-                "visibility": t.visibility,
+                "visibility": "visible" if t.visibility == "hidden" else t.visibility,
             }
-            for t in report.tests
+            for t in shown.tests
         ],
     }
+
+
+def summary(report: Report) -> str:
+    lines = [f"cnn-grader {report.grader_version} on {report.device}: {report.score:g} / {report.max_score:g}"]
+    isolation = report.sandbox.get("isolation")
+    if isinstance(isolation, str) and isolation:
+        lines.append(f"sandbox: {isolation}")
+    if report.notes:
+        lines += ["", "Notes:", *(f"- {note}" for note in report.notes)]
+    return "\n".join(lines)
 
 
 def write(report: Report, out_dir: Path) -> Path:

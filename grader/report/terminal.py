@@ -35,7 +35,8 @@ def show(report: Report, console: Console) -> None:
         table.add_row(_text(total.part, "bold"), _text(f"{total.score:g} / {total.max_score:g}", "bold"), "")
         for t in (t for t in report.tests if t.part == total.part):
             label = f"  {t.name}" + (" (hidden)" if t.visibility == "hidden" else "")
-            table.add_row(_text(label), _text(f"{t.score:g} / {t.max_score:g}"), _text(t.status.value, STYLES[t.status]))
+            score = _text(f"{t.score:g} / {t.max_score:g}")
+            table.add_row(_text(label), score, _text(t.status.value, STYLES[t.status]))
     table.add_row(_text("total", "bold"), _text(f"{report.score:g} / {report.max_score:g}", "bold"), "")
     console.print(table)
     for t in report.tests:

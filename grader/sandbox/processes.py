@@ -134,3 +134,51 @@ def become_subreaper() -> bool:
 def die_with_parent() -> bool:
     """SIGKILL this process when its parent dies (a killed zygote takes its parts along)."""
     return _prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
+def set_dumpable(dumpable: bool) -> bool:
+    """PR_SET_DUMPABLE. A process that is not dumpable cannot be traced, and its /proc entries
+    (fd/, mem, environ) are closed to every process without CAP_SYS_PTRACE over it: the zygote
+    clears it so that no child can reopen its event pipe through /proc/ZYGOTE/fd/1."""
+    return _prctl(4, 1 if dumpable else 0)
+
+
+def no_new_privileges() -> bool:
+    """PR_SET_NO_NEW_PRIVS: no execve can grant privileges again (set-user-ID files, or the
+    capabilities that root regains on every execve)."""
+    return _prctl(38, 1)
+
+
+def drop_capabilities() -> bool:
+    """Empty this process's effective, permitted and inheritable capabilities (capset(2)).
+
+    Where the sandbox leaves the child capabilities (`unshare` makes it root of its own user
+    namespace; no isolation as root), CAP_SYS_PTRACE would still open the zygote's /proc
+    entries. Call `no_new_privileges` too, or root's next execve brings them back.
+    """
+    try:
+        import ctypes
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                        ("inheritable", ctypes.c_uint32)]  # fmt: skip
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two Data structs, all zero
+        return libc.capset(ctypes.byref(header), (Data * 2)()) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def capabilities() -> int:
+    """The effective capability set of this process, from /proc/self/status (0: none)."""
+    try:
+        for line in (PROC / "self" / "status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -142,7 +142,8 @@ def read_probe(io_dir: Path, name: str) -> ProbeResult | None:
         why = str(exc)
     except Exception as exc:  # noqa: BLE001 - the last net: a hostile file must cost one result, not the grade
         why = f"{type(exc).__name__}: {exc}"
-    return ProbeResult(name, ProbeStatus.ERROR, message=f"unreadable result from the child: {clean(why)}"[:MAX_MESSAGE_CHARS])
+    message = f"unreadable result from the child: {clean(why)}"
+    return ProbeResult(name, ProbeStatus.ERROR, message=message[:MAX_MESSAGE_CHARS])
 
 
 def _read_probe(io_dir: Path, name: str) -> ProbeResult | None:

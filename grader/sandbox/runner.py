@@ -26,8 +26,10 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 import grader
+from grader.interrupts import deferred
 from grader.rubric import Limits
 from grader.sandbox.cgroup import PartCgroups
+from grader.sandbox.events import STDERR_TAIL, EventLog, Tail, exchange
 from grader.sandbox.feed import Feeder, PartFeed
 from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
@@ -45,6 +47,7 @@ from grader.sandbox.protocol import (
     write_job,
 )
 from grader.sandbox.zygote import BOOTSTRAP
+from grader.text import decode
 
 # Variables the zygote may inherit, besides the basics set below: what some CPUs and GPUs need.
 PASSED_THROUGH = (
@@ -153,39 +156,38 @@ class Zygote:
         plan = {"parts": entries, "workers": self.settings.workers, "count_processes": self.cgroups is None,
                 "limits": {"processes": limits.processes, "output_kb": limits.output_kb}}  # fmt: skip
         started = time.monotonic()
+        log = EventLog(frozenset(p.job.part for p in parts), event_line_limit(limits.output_kb))
+        stderr = Tail(STDERR_TAIL)
         watched = [(p.job.part, self.work_dir / p.job.part / "io") for p in parts]
         with Feeder(feeds), Watcher(watched, on_progress) if on_progress else nullcontext():
-            out, err = self._communicate(plan, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
-        events = parse_events(out)
-        self.part_pids = {e["pid"] for e in events.get("started", {}).values() if isinstance(e.get("pid"), int)}
+            self._communicate(plan, log, stderr, STARTUP_ALLOWANCE_S + sum(p.timeout_s for p in parts))
+        events = log.events
+        self.part_pids = {e["pid"] for e in events["started"].values() if _plausible_pid(e.get("pid"))}
         hits = {p.job.part: self.cgroups.limit_hits(p.job.part) if self.cgroups else 0 for p in parts}
         self.close()
         duration = time.monotonic() - started
-        problem = err.decode("utf-8", errors="replace")[-2000:] if self.process.returncode else ""
+        problem = decode(bytes(stderr.data))[-2000:] if self.process.returncode else ""
         return {
             p.job.part: _part_run(p, feed, events["exit"].get(p.job.part), limits, duration, problem,
                                   hits[p.job.part])
             for p, feed in zip(parts, feeds)
         }  # fmt: skip
 
-    def _communicate(self, plan: dict[str, Any], timeout: float) -> tuple[bytes, bytes]:
-        try:
-            return self.process.communicate(json.dumps(plan).encode("utf-8"), timeout=timeout)
-        except subprocess.TimeoutExpired:
+    def _communicate(self, plan: dict[str, Any], log: EventLog, stderr: Tail, timeout: float) -> None:
+        """Send the plan, then read the zygote's events and stderr, with bounded memory, until
+        it ends or `timeout` passes; then kill it and read what is left for 10 s at most."""
+        if not exchange(self.process, json.dumps(plan).encode("utf-8"), log, stderr, timeout):
             self.close()
-        except (BrokenPipeError, OSError):  # the zygote died before reading its plan
-            self.close()
-        try:
-            out, err = self.process.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError, OSError):
-            out, err = b"", b""
-        return out or b"", err or b"the sandbox process could not start"
+            exchange(self.process, b"", log, stderr, 10.0)
 
     def close(self) -> None:
         """Kill the zygote and everything the submission started; remove the cgroups. Idempotent."""
         if self.closed:
             return
-        self.closed = True
+        with deferred():  # a second Ctrl-C must not leave the sandbox running
+            self._close()
+
+    def _close(self) -> None:
         kill_group(self.process.pid)
         for pid in self.part_pids:  # meaningful only without a PID namespace; harmless with one
             if not self.settings.isolation.pid_namespace:
@@ -200,6 +202,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.closed = True
 
 
 def _make_cgroups(settings: SandboxSettings, parts: Sequence[str]) -> PartCgroups | None:
@@ -212,17 +215,15 @@ def _make_cgroups(settings: SandboxSettings, parts: Sequence[str]) -> PartCgroup
         return None  # the zygote counts processes instead
 
 
-def parse_events(out: bytes) -> dict[str, dict[str, dict[str, Any]]]:
-    """The zygote's JSON lines, by kind then part: {"started": {...}, "exit": {...}}."""
-    events: dict[str, dict[str, dict[str, Any]]] = {"started": {}, "exit": {}}
-    for line in out.decode("utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("event") in events and isinstance(event.get("part"), str):
-            events[event["event"]][event["part"]] = event
-    return events
+def event_line_limit(output_kb: int) -> int:
+    """The longest line the zygote writes: an exit event holds two captured streams of at
+    most `output_kb` each, and JSON's ASCII escapes write one byte as at most six."""
+    return 12 * (output_kb << 10) + (64 << 10)
+
+
+def _plausible_pid(pid: Any) -> bool:
+    """A part leader's pid the parent may kill the session of: never 0, init, nor the grader's own."""
+    return isinstance(pid, int) and not isinstance(pid, bool) and pid > 1 and pid not in (os.getpid(), os.getpgrp())
 
 
 def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limits: Limits, duration: float,

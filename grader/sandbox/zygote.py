@@ -13,11 +13,15 @@ child in its own session, with stdout and stderr on pipes it reads itself
 - kills at once any process that left its part's process tree: the zygote
   is a child subreaper, so such processes become its children;
 - reports how each part ended as one JSON line on its own stdout, a pipe
-  that no child holds, so student code cannot forge it.
+  that no child holds, so student code cannot forge it. The zygote makes
+  itself non-dumpable and each child drops every capability, so no child
+  can reopen that pipe through `/proc/ZYGOTE/fd/1` either (the parent reads
+  it with bounded memory all the same, see `grader.sandbox.events`).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import selectors
@@ -31,9 +35,12 @@ from grader.sandbox.processes import (
     become_subreaper,
     descendants,
     die_with_parent,
+    drop_capabilities,
     kill,
     kill_group,
+    no_new_privileges,
     process_table,
+    set_dumpable,
     task_count,
 )
 
@@ -88,7 +95,11 @@ def main(argv: list[str]) -> None:
     import grader.probes.srnet  # noqa: F401
     from grader.sandbox import child
 
+    # What was imported stays out of the garbage collector's sight: a child's collections would
+    # otherwise touch, and so copy, every page of torch's objects it shares with this process.
+    gc.freeze()
     become_subreaper()
+    set_dumpable(False)  # before any child exists: its /proc entries, fd/1 included, closed to them
     plan = json.loads(sys.stdin.read())
     limits = plan["limits"]
     pending: list[dict[str, Any]] = list(plan["parts"])
@@ -129,6 +140,11 @@ def _start(part: dict[str, Any], run: Callable[[], None], limits: dict[str, Any]
         os.setsid()
         die_with_parent()
         _join_cgroup(part.get("cgroup_fd"))
+        # Dumpable again (debuggers and core-dump limits behave as usual), but with no capability
+        # that could reach into the zygote, and none that an execve could bring back.
+        set_dumpable(True)
+        no_new_privileges()
+        drop_capabilities()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(pipes["stdout"][1], 1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from grader.bounds import parse_python
 from grader.static.liveness import live, live_blocks
 
 MAX_MODULES = 200  # a submission's own modules read at most
@@ -106,12 +107,16 @@ class Program:
             self.problems.append(f"more than {MAX_MODULES} modules: {path} was not read")
             return None
         try:
-            tree = ast.parse(self._read(path), filename=path)
-        except (OSError, KeyError, ValueError, SyntaxError, RecursionError, MemoryError) as exc:
-            if isinstance(exc, SyntaxError):  # the child's import fails the same way
-                self.syntax_errors[path] = f"line {exc.lineno}: {exc.msg}"
-            # Anything else (nesting too deep, too large) may still import: it is not read, and says so.
-            detail = self.syntax_errors.get(path) or type(exc).__name__
+            text = self._read(path)
+        except (OSError, KeyError, ValueError) as exc:  # gone, or too large to read: it is not read, and says so
+            self.problems.append(f"{path} could not be read ({exc})")
+            return None
+        try:
+            # Code too deep for the parser is a SyntaxError here (grader.bounds): compiling it fails too.
+            tree = parse_python(text, filename=path)
+        except SyntaxError as exc:  # the child's import fails the same way
+            self.syntax_errors[path] = f"line {exc.lineno or 1}: {exc.msg}"
+            detail = self.syntax_errors[path]
             self.problems.append(f"{path} could not be read ({detail})")
             return None
         source = Source(name, path, tree, package)

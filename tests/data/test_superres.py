@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from grader.data.errors import DataError
 from grader.data.superres import bicubic_upscale, downscale, make_patch_bank, make_test_images, psnr
 
 
@@ -25,10 +26,15 @@ def test_patch_bank_pairs_hr_crops_with_their_downscale() -> None:
 
 
 def test_patch_bank_refuses_impossible_requests() -> None:
-    with pytest.raises(ValueError, match="at least"):
+    with pytest.raises(DataError, match="at least"):
         make_patch_bank([textured((10, 10))], factor=3, low_size=5, count=1, min_std=0.0, seed=0)
-    with pytest.raises(ValueError, match="too flat"):
+    with pytest.raises(DataError, match="too flat"):
         make_patch_bank([np.zeros((40, 40), np.uint8)], factor=2, low_size=5, count=2, min_std=1.0, seed=0)
+
+
+def test_test_images_too_small_for_a_psnr_are_refused() -> None:
+    with pytest.raises(DataError, match="tiny is 20x20 pixels; the PSNR check needs at least 24"):
+        make_test_images([textured((20, 20))], ["tiny"], factor=3, max_side=90)
 
 
 def test_test_images_are_crops_with_a_fair_bicubic_baseline() -> None:

@@ -48,8 +48,10 @@ class Expectation:
     output: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     log: Mapping[str, str] = field(default_factory=dict)
-    zip: str = ""
-    submit: str = ""  # a file of the overlay to grade instead of the folder (a notebook)
+    zip: str = ""  # a zip builder below
+    build: str = ""  # any builder below (zips, notebooks): the submission is what it returns
+    submission: str = ""  # the name the report must give the submission
+    submit: str = ""  # a file of the overlay to grade instead of the folder (a notebook next to the parts)
     secrets: bool = False
     canary: bool = False
     network: bool = False
@@ -223,3 +225,81 @@ ZIP_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "zip-bomb-forged-size": zip_bomb_forged_size,
     "zip-too-many-files": zip_too_many_files,
 }
+
+
+# ------------------------------------------------------------------ notebook submissions
+
+
+def _reference_cells() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(REFERENCE.glob("*.py"))]
+
+
+def _notebook(path: Path, cells: list[str], metadata: Any = None) -> Path:
+    """A notebook of code cells, written as Jupyter writes it: JSON with ASCII escapes, so a
+    lone surrogate in a cell is spelled `\\ud83d` in the file, as a half-emoji would be."""
+    doc = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{index}", "metadata": {}, "outputs": [],
+                   "source": cell}
+                  for index, cell in enumerate(cells)],
+        "metadata": {} if metadata is None else metadata,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    path.write_text(json.dumps(doc, indent=1), encoding="ascii")
+    return path
+
+
+def notebook_lone_surrogate(dest: Path) -> Path:
+    cells = _reference_cells()
+    cells[-1] += "\n# half an emoji from a copy and paste: \ud83d\n"
+    cells.append("print('done \ud83d')\n")
+    return _notebook(dest / "submission.ipynb", cells)
+
+
+def notebook_latin1_name(dest: Path) -> Path:
+    name = os.fsdecode("Übung_réseau.ipynb".encode("cp1252"))  # as a Windows LMS export writes it
+    return _notebook(dest / name, _reference_cells())
+
+
+def notebook_deep_json(dest: Path) -> Path:
+    """Notebook metadata nested 50,000 objects deep (deeper than any JSON parser's stack)."""
+    path = _notebook(dest / "submission.ipynb", _reference_cells(), {"deep": "DEEP"})
+    text = path.read_text(encoding="ascii").replace('"DEEP"', '{"a": ' * 50_000 + "{}" + "}" * 50_000)
+    path.write_text(text, encoding="ascii")
+    return path
+
+
+def notebook_deep_code(dest: Path) -> Path:
+    cells = _reference_cells()
+    cells.insert(0, "x = " + "-" * 100_000 + "1\n")  # too deep for Python's parser
+    cells.insert(1, "K = torch" + ".nn" * 900 + ".f()\n")  # parses, too deep for ast.unparse
+    cells.insert(2, "y = " + "(" * 250 + "1" + ")" * 250 + "\n")  # past Python's own limit: a syntax error
+    return _notebook(dest / "submission.ipynb", cells)
+
+
+def notebook_huge_cell(dest: Path) -> Path:
+    cells = _reference_cells()
+    cells.append("".join(f"W{i} = {i}\n" for i in range(300_000)))  # 4.7 MiB of code in one cell
+    return _notebook(dest / "submission.ipynb", cells)
+
+
+def zip_backslash_paths(dest: Path) -> Path:
+    """A zip written by a Windows tool: `folder\\cnn.py`, with a folder entry `folder\\`."""
+    path = dest / "submission.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("alice\\"), b"")
+        for item in sorted(REFERENCE.glob("*.py")):
+            archive.write(item, f"alice\\{item.name}")
+    return path
+
+
+NOTEBOOK_BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "notebook-lone-surrogate": notebook_lone_surrogate,
+    "notebook-latin1-name": notebook_latin1_name,
+    "notebook-deep-json": notebook_deep_json,
+    "notebook-deep-code": notebook_deep_code,
+    "notebook-huge-cell": notebook_huge_cell,
+}
+BUILDERS: dict[str, Callable[[Path], Path]] = {
+    **ZIP_BUILDERS, "zip-backslash-paths": zip_backslash_paths, **NOTEBOOK_BUILDERS,
+}  # fmt: skip

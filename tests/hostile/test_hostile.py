@@ -25,7 +25,7 @@ from tests.conftest import FAST_RUBRIC, REFERENCE, REPO
 from tests.report.soundness import assert_report_files_sound
 from tests.hostile.harness import (
     HOSTILE,
-    ZIP_BUILDERS,
+    BUILDERS,
     Expectation,
     build_overlay,
     leftovers,
@@ -59,8 +59,8 @@ def test_hostile_submission(
         "secrets": [str(p) for p in _secrets()],
         "canaries": [str(tmp_path / "canary.txt"), str(tmp_path / "submission" / "cnn.py")],
     }
-    if expect.zip:
-        submission = ZIP_BUILDERS[expect.zip](tmp_path)
+    if expect.zip or expect.build:
+        submission = BUILDERS[expect.zip or expect.build](tmp_path)
     else:
         submission = build_overlay(case, tmp_path / "submission", hostile)
         if expect.submit:
@@ -95,6 +95,8 @@ def _assert_report_written(report: Report, out: Path) -> None:
 
 
 def _assert_scores(report: Report, expect: Expectation) -> None:
+    if expect.submission:
+        assert report.submission == expect.submission
     by_name = {t.name: t for t in report.tests}
     totals = {p.part: (p.score, p.max_score) for p in report.parts()}
     details = [(t.name, t.score, t.status.value, t.output[:300]) for t in report.tests if t.part == expect.part]
@@ -172,4 +174,4 @@ def test_every_part_name_in_the_corpus_is_real() -> None:
     for case in CASES:
         expect = Expectation.read(case)
         assert expect.part in PARTS, case.name
-        assert not expect.zip or expect.zip in ZIP_BUILDERS, case.name
+        assert all(not name or name in BUILDERS for name in (expect.zip, expect.build)), case.name

@@ -52,10 +52,12 @@ def assert_report_files_sound(report: Report, out: Path) -> None:
     assert [c for c in markdown if CONTROLS.match(c)] == []
     lines = outside_fences(markdown)
     assert sum(line.startswith("**Score:") for line in lines) == 1
+    # Exactly the headings the writer makes: submission text adds none (it is escaped or fenced).
     problems = [t for t in report.tests if t.status is not Status.PASSED]
+    answers = len(report.written_answers)
+    expected = 1 + bool(problems) + len(problems) + bool(report.hidden_checks) + bool(report.notes)
     headings = [line for line in lines if line.startswith("#")]
-    answers = 1 + len(report.written_answers) if report.written_answers else 0  # a section, a heading each
-    assert len(headings) == 1 + bool(problems) + len(problems) + bool(report.hidden_checks) + bool(report.notes) + answers
+    assert len(headings) == expected + (1 + answers if answers else 0), headings
     assert not any("<" in line for line in lines if line.startswith(("- ", "# "))), "HTML in the notes or name"
     printed = terminal_text(report)
     assert [c for c in printed if CONTROLS.match(c) or c == "\r"] == []

@@ -82,6 +82,18 @@ def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "2", "2")
 
 
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.report import json as json_writer
+
+    def refuse(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(json_writer.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        json_writer.write(sample_report(), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_terminal_counts_the_written_answers_and_names_the_open_ones() -> None:
     from grader.report.terminal import written_answers_line
     from grader.written import no_answers

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from grader.report import write_all
 from grader.report.gradebook import Row
 from grader.report.gradebook import write as write_gradebook
-from grader.results import PARTS, CheckResult, Report, Status
+from grader.results import PARTS, CheckResult, Report, Status, WrittenAnswer
 from tests.report.soundness import assert_report_files_sound
 from tests.strategies import hostile_text
 
@@ -36,6 +36,11 @@ def reports(draw: st.DrawFn) -> Report:
         notes=tuple(draw(st.lists(hostile_text, max_size=3))),
         sandbox={"parts": {"cnn": log}, draw(hostile_text): draw(NUMBERS)},
         hidden_checks=tuple(draw(st.lists(hostile_text, max_size=2))),
+        written_answers=tuple(
+            WrittenAnswer(f"cnn.q{index}", draw(hostile_text), draw(st.sampled_from(["answered", "missing"])),
+                          draw(hostile_text))
+            for index in range(draw(st.integers(0, 2)))
+        ),  # fmt: skip
     )
 
 

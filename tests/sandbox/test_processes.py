@@ -20,6 +20,7 @@ from grader.sandbox.processes import (
     task_count,
     with_marker,
 )
+from tests.conftest import REPO
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -105,3 +106,15 @@ def test_a_part_cgroup_caps_forks_and_leaves_nothing() -> None:
         groups.close()
         child.wait(timeout=30)
     assert not groups.folder.exists()
+
+
+def test_a_child_can_drop_every_capability_for_good() -> None:
+    code = (
+        "from grader.sandbox.processes import capabilities, drop_capabilities, no_new_privileges\n"
+        "before = capabilities()\n"
+        "assert no_new_privileges() and drop_capabilities()\n"
+        "print(before, capabilities())\n"
+    )
+    before, after = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                   cwd=REPO).stdout.split()  # fmt: skip
+    assert after == "0"

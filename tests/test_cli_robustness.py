@@ -1,0 +1,121 @@
+"""The command line whatever happens: Ctrl-C, a bug of the grader, bad data folders.
+
+- Ctrl-C (SIGINT to the command's process group, as a terminal sends it) stops `grade`,
+  `check` and `batch` with exit status 130, no process of the sandbox left and no
+  temporary folder left;
+- a bug of the grader is exit status 3 with one line, and `grade` still writes every
+  report file, each check an error with the reason;
+- a --sr-root whose photos cannot feed the PSNR check is a usage error (2), not a grade.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import FAST_RUBRIC, REPO, build_submission
+from tests.hostile.harness import leftovers
+
+HANGS_AT_IMPORT = "import time\n\ntime.sleep(600)\n"
+
+
+def _command(name: str, submission: Path, out: Path) -> list[str]:
+    fast = ["--rubric", str(FAST_RUBRIC), "--part", "pixel_shuffle", "-q"]
+    if name == "grade":
+        return ["grade", str(submission), "--out", str(out), *fast]
+    if name == "batch":
+        return ["batch", str(submission.parent), "--out", str(out), *fast]
+    return ["check", str(submission), "-q"]
+
+
+@pytest.mark.parametrize("name", ["grade", "check", "batch"])
+def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: str, tmp_path: Path) -> None:
+    submission = build_submission(tmp_path / "entries" / "alice", {"pixel_shuffle.py": HANGS_AT_IMPORT})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", *_command(name, submission, tmp_path / "out")],
+        cwd=REPO, env={**os.environ, "TMPDIR": str(scratch)}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while not list(scratch.glob("cnn-grader-*/parts/*/io/out/started")):  # student code is running
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    # torch keeps its own compile cache there (torchinductor_USER); the grader's folders must be gone
+    assert list(scratch.glob("cnn-grader-*")) == [], "a temporary folder was left behind"
+    assert leftovers("no-token", REPO) == [], "processes left running"
+
+
+RUN_WITH_A_BUG = (
+    "import sys\n"
+    "import grader.grading as grading\n"
+    "def broken(*args, **kwargs):\n"
+    "    raise RuntimeError('a bug \\x1b[2J in the grader')\n"
+    "grading.grade_workspace = broken\n"
+    "from grader.cli import main\n"
+    "main(sys.argv[1:], prog_name='cnn-grader')\n"
+)
+
+
+def test_a_grader_bug_exits_3_and_still_writes_every_report_file(tmp_path: Path) -> None:
+    submission = build_submission(tmp_path / "alice")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_A_BUG, "grade", str(submission), "--out", str(out),
+         "--rubric", str(FAST_RUBRIC), "-q"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "internal error" in result.stderr and "\x1b" not in result.stderr
+    assert {p.name for p in out.iterdir()} >= {"junit.xml", "report.json", "report.md", "results.json", "report.html"}
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert doc["score"] == 0 and doc["submission"] == "alice"
+    assert {t["status"] for t in doc["tests"]} == {"error"} and len(doc["tests"]) >= 20
+    assert all("internal error of the grader (RuntimeError: a bug" in t["output"] for t in doc["tests"])
+
+
+def _photos(folder: Path, size: int, flat: bool) -> Path:
+    rng = np.random.default_rng(0)
+    for split in ("train", "test"):
+        (folder / split).mkdir(parents=True)
+        for index in range(2):
+            pixels = np.full((size, size), 128, np.uint8) if flat else rng.integers(0, 256, (size, size), np.uint8)
+            Image.fromarray(pixels).save(folder / split / f"{index}.png")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "size, flat, why",
+    [(64, True, "too flat to draw"), (20, False, "at least")],
+    ids=["flat", "small"],
+)
+def test_an_sr_root_that_cannot_feed_the_psnr_check_is_a_usage_error(tmp_path: Path, size: int, flat: bool,
+                                                                     why: str) -> None:  # fmt: skip
+    root = _photos(tmp_path / "photos", size, flat)
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(REPO / "reference"), "--out", str(tmp_path / "out"),
+         "--rubric", str(FAST_RUBRIC), "--sr-root", str(root), "-q"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert f"--sr-root {root}" in result.stderr and why in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "report.json").exists()
