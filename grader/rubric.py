@@ -17,6 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from grader.check_spec import CheckSpec
+from grader.results import PARTS
+from grader.sandbox.limits import Limits
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -33,34 +37,6 @@ DTYPES = ("float32", "float64")
 
 class RubricError(ValueError):
     """A rubric that cannot be used; the message says which key and why."""
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One check's settings: `spec.param("threshold")`."""
-
-    name: str
-    points: float
-    visibility: str
-    params: Mapping[str, Any]
-
-    @property
-    def part(self) -> str:
-        return self.name.split(".", 1)[0]
-
-    def param(self, key: str) -> Any:
-        return self.params[key]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one part's processes may use; each limit's message names its rubric key."""
-
-    timeout_s: Mapping[str, float]
-    memory_mb: int  # address space of each process (data segment on CUDA)
-    file_size_mb: int  # largest file a process may write
-    output_kb: int  # stdout and stderr kept per part; the rest is counted and dropped
-    processes: int = LIMIT_DEFAULTS["processes"]  # processes and threads of a part at once
 
 
 @dataclass(frozen=True)
@@ -96,6 +72,26 @@ def default_rubric_text() -> str:
     return resources.files("grader").joinpath("rubric.toml").read_text(encoding="utf-8")
 
 
+def declared_params() -> Mapping[str, Mapping[str, type]]:
+    """Check name -> its parameters and their types, in report order, as the shipped rubric has them.
+
+    The shipped rubric is the schema of every other: a check it does not name
+    does not exist, and a parameter takes the type of the shipped value. Read
+    from the file, not from `grader.checks`, so that loading a rubric loads
+    no check (tests/checks/test_declarations.py holds the two together).
+
+    >>> declared_params()["cnn.accuracy"]["steps"]
+    <class 'int'>
+    """
+    checks = tomllib.loads(default_rubric_text())["checks"]
+    kinds = (bool, int, float, str, list)  # bool before int: TOML's true is not a number
+    return MappingProxyType({
+        name: MappingProxyType({key: next(k for k in kinds if isinstance(value, k))
+                                for key, value in table.items() if key not in ("points", "visibility")})
+        for name, table in checks.items()
+    })  # fmt: skip
+
+
 def load_rubric(path: Path | None = None) -> Rubric:
     """Read and validate a rubric file; `None` gives the shipped default.
 
@@ -128,9 +124,6 @@ def read_rubric_doc(path: Path | None = None) -> tuple[dict[str, Any], str]:
 
 def rubric_from_dict(doc: Mapping[str, Any], source: str = "<dict>") -> Rubric:
     """Validate a parsed rubric document against the checks the grader declares."""
-    # Imported here because the check modules import this module's types.
-    from grader.checks import declared_params
-
     declared = declared_params()
     _only_keys(doc, {"grading", "limits", "checks", "selfcheck"}, "the rubric")
     grading = _table(doc, "grading")
@@ -199,8 +192,6 @@ def _limits(table: Mapping[str, Any]) -> Limits:
         if table[key] <= 0:
             raise RubricError(f"[limits] {key} must be positive")
     timeouts = _table(table, "timeout_s", where="[limits]")
-    from grader.results import PARTS
-
     _only_keys(timeouts, set(PARTS), "[limits.timeout_s]")
     for part in PARTS:
         _typed(timeouts, part, float, "[limits.timeout_s]")

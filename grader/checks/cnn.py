@@ -12,7 +12,7 @@ from grader.oracle import CNN_PARAMETERS, CNN_SHAPES, EMBEDDING_SIZE
 from grader.parts.cnn import CnnPlan, Expected
 from grader.diagnosis.cnn import diagnose as diagnose_cnn
 from grader.results import CheckResult, Diagnosis
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 
 
 @check("cnn.imports", probe="import")

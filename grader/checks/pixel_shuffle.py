@@ -31,7 +31,7 @@ from grader.observations.pixel_shuffle import (
 )
 from grader.parts.pixel_shuffle import ShufflePlan
 from grader.results import CheckResult, Diagnosis
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 from grader.sandbox.protocol import MalformedOutput
 from grader.shuffle_marker import carries_marker
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from grader.observations import ProbeFailed, Seen
 from grader.results import CheckResult, Diagnosis, Status
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 from grader.sandbox.protocol import MalformedOutput, ProbeStatus
 
 CheckFunction = Callable[[Seen, Any, CheckSpec], CheckResult]

@@ -24,7 +24,7 @@ from grader.checks.cnn import detached_diagnosis
 from grader.diagnosis.srnet import diagnose as diagnose_srnet
 from grader.diagnosis.srnet import conv4_diagnosis, upscale_diagnosis
 from grader.results import CheckResult, Diagnosis
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 
 
 @check("srnet.imports", probe="import")

@@ -16,7 +16,7 @@ from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
 from grader.observations.srnet import SrnetTraining
 from grader.results import CheckResult
-from grader.rubric import CheckSpec
+from grader.check_spec import CheckSpec
 
 
 @check("cnn.loss_decreases", probe="train", window=int, min_drop=float)

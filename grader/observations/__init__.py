@@ -9,11 +9,13 @@ with a message saying what was wrong, and nothing else.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from grader.sandbox.protocol import MalformedOutput, ProbeResult, ProbeStatus
-from grader.sandbox.runner import PartRun
 from grader.schema import decode
+
+if TYPE_CHECKING:  # the parent's type; the probes in the child import this package too
+    from grader.sandbox.runner import PartRun
 
 T = TypeVar("T")
 

@@ -1,18 +1,7 @@
-"""Running untrusted student code: a child process per part, limits, plain-data results."""
+"""Running untrusted student code: a child process per part, limits, plain-data results.
 
-from grader.sandbox.isolation import Isolation, detect_isolation
-from grader.sandbox.protocol import Job, MalformedOutput, ProbeResult, ProbeStatus
-from grader.sandbox.runner import PartJob, PartRun, SandboxSettings, Zygote
-
-__all__ = [
-    "Isolation",
-    "Job",
-    "MalformedOutput",
-    "PartJob",
-    "PartRun",
-    "ProbeResult",
-    "ProbeStatus",
-    "SandboxSettings",
-    "detect_isolation",
-    "Zygote",
-]
+The parent's side is `grader.sandbox.runner` (and `feed`, `cgroup`, `isolation`);
+the zygote and its children load only `zygote`, `child`, `processes`, `limits`,
+`protocol` and the child's half of `feed`, never the parent's modules
+(tests/test_import_graph.py). Nothing is imported here for that reason.
+"""

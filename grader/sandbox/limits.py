@@ -12,6 +12,21 @@ from __future__ import annotations
 import errno
 import resource
 import signal
+from dataclasses import dataclass
+from typing import Mapping
+
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one part's processes may use; each limit's message names its rubric key."""
+
+    timeout_s: Mapping[str, float]
+    memory_mb: int  # address space of each process (data segment on CUDA)
+    file_size_mb: int  # largest file a process may write
+    output_kb: int  # stdout and stderr kept per part; the rest is counted and dropped
+    processes: int = 64  # processes and threads of a part at once
+
 
 # Words in torch's and the C++ runtime's messages for an allocation that failed.
 ALLOCATION_WORDS = ("can't allocate memory", "std::bad_alloc", "cannot allocate memory", "out of memory")

@@ -27,13 +27,12 @@ import numpy as np
 
 import grader
 from grader.interrupts import deferred
-from grader.rubric import Limits
 from grader.sandbox.cgroup import PartCgroups
 from grader.sandbox.events import STDERR_TAIL, EventLog, Tail, exchange
 from grader.sandbox.feed import Feeder, PartFeed
 from grader.sandbox.filesystem import SandboxView
 from grader.sandbox.isolation import Isolation
-from grader.sandbox.limits import output_message, processes_message, signal_hint
+from grader.sandbox.limits import Limits, output_message, processes_message, signal_hint
 from grader.sandbox.processes import in_sessions, kill, kill_group, process_table, with_marker
 from grader.sandbox.progress_channel import StepNote, Watcher
 from grader.sandbox.protocol import (

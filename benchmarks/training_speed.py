@@ -1,0 +1,139 @@
+"""Training speed at one torch thread count, in a fresh process: the grader's loops next to
+the pipelines they replace, their FLOP rates, and a large matmul's rate for comparison.
+
+    python benchmarks/training_speed.py --threads 1 [--rubric FILE] [--steps-fraction 0.1]
+
+Prints one JSON object: per training (`cnn`, `srnet`) the steps run, the FLOPs of
+one step (forward and backward, counted by torch's FlopCounterMode on the
+reference's model), the seconds of the grader's loop and of its baseline
+(`benchmarks/baselines.py`), and `matmul_flops_per_s` at this thread count.
+`benchmarks/run.py` runs it; it is a script of its own so that the thread count
+is set once, before anything runs, as in a grading child.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from grader.data.cache import DataCache
+from grader.data.images import TRAIN_PHOTOS, rgb
+from grader.rubric import load_rubric
+from grader.training import epoch_order, seed_everything, train_classifier, train_superres
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baselines  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+MATMUL_SIZE = 2048
+
+
+def load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def matmul_rate(seconds: float = 1.0) -> float:
+    """FLOP/s of a float32 (2048 x 2048) @ (2048 x 2048) product: the median over about `seconds`."""
+    a, b = torch.randn(MATMUL_SIZE, MATMUL_SIZE), torch.randn(MATMUL_SIZE, MATMUL_SIZE)
+    a @ b  # warm-up: threads started, code paged in
+    rates, started = [], time.perf_counter()
+    while time.perf_counter() - started < seconds or len(rates) < 5:
+        clock = time.perf_counter()
+        a @ b
+        rates.append(2 * MATMUL_SIZE**3 / (time.perf_counter() - clock))
+    return statistics.median(rates)
+
+
+def step_flops(model: torch.nn.Module, inputs: torch.Tensor, loss: Callable[[Any], torch.Tensor]) -> int:
+    """FLOPs of one training step's forward and backward (convolutions and matrix products)."""
+    counter = FlopCounterMode(display=False)
+    with counter:
+        loss(model(inputs)).backward()
+    model.zero_grad()
+    return int(counter.get_total_flops())
+
+
+def measure(fraction: float, rubric_path: Path | None, repeats: int) -> dict[str, Any]:
+    rubric = load_rubric(rubric_path)
+    cnn_spec, sr_spec = rubric.spec("cnn.accuracy"), rubric.spec("srnet.psnr")
+    data = DataCache()
+    digits = data.digits
+    cnn_module, sr_module = load(REPO / "reference" / "cnn.py"), load(REPO / "reference" / "srnet.py")
+    result: dict[str, Any] = {"threads": torch.get_num_threads(), "matmul_flops_per_s": matmul_rate()}
+
+    steps, batch, lr = max(1, round(cnn_spec.param("steps") * fraction)), cnn_spec.param("batch_size"), cnn_spec.param("lr")
+    order = epoch_order(len(digits.train_images), steps, batch, 0)
+    x = torch.from_numpy(digits.train_images[:batch]).float().div(255).unsqueeze(1)
+    y = torch.from_numpy(digits.train_labels[:batch])
+    flops = step_flops(cnn_module.CNN(), x, lambda out: F.cross_entropy(out[0], y))
+    ours, theirs = [], []
+    for _ in range(repeats):
+        seed_everything(0)
+        model = cnn_module.CNN()
+        clock = time.perf_counter()
+        train_classifier(model, digits.train_images, digits.train_labels, order, lr, "cpu")
+        ours.append(time.perf_counter() - clock)
+        seed_everything(0)
+        theirs.append(baselines.seed_loop(cnn_module.CNN(), digits.train_images, digits.train_labels, steps, batch, lr, 0))
+    result["cnn"] = {"steps": steps, "step_flops": flops, "seconds": statistics.median(ours),
+                     "baseline_seconds": statistics.median(theirs)}  # fmt: skip
+
+    factor, patch = sr_spec.param("factor"), sr_spec.param("patch")
+    steps, batch, lr = max(1, round(sr_spec.param("steps") * fraction)), sr_spec.param("batch_size"), sr_spec.param("lr")
+    bank = data.patch_bank(factor, patch, sr_spec.param("bank_size"), sr_spec.param("min_std"), 0)
+    order = epoch_order(len(bank.low), steps, batch, 0)
+    low = torch.from_numpy(bank.low[:batch]).float().div(255).unsqueeze(1)
+    high = torch.from_numpy(bank.high[:batch]).float().div(255).unsqueeze(1)
+    flops = step_flops(sr_module.SuperResolutionNet(factor), low, lambda out: F.mse_loss(out, high))
+    import skimage.data
+
+    colour = [rgb(np.asarray(getattr(skimage.data, name)())) for name in TRAIN_PHOTOS]
+    ours, theirs = [], []
+    for _ in range(repeats):
+        seed_everything(0)
+        net = sr_module.SuperResolutionNet(factor)
+        clock = time.perf_counter()
+        train_superres(net, bank.low, bank.high, order, lr, "cpu")
+        ours.append(time.perf_counter() - clock)
+        seed_everything(0)
+        theirs.append(baselines.examples_pipeline(
+            sr_module.SuperResolutionNet(factor), colour, list(data.photos.train), factor, patch,
+            sr_spec.param("bank_size"), sr_spec.param("min_std"), steps, batch, lr, 0))  # fmt: skip
+    result["srnet"] = {"steps": steps, "step_flops": flops, "seconds": statistics.median(ours),
+                       "baseline_seconds": statistics.median(theirs)}  # fmt: skip
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--rubric", type=Path, default=None)
+    parser.add_argument("--steps-fraction", type=float, default=1.0, help="Of the rubric's training steps.")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--matmul-only", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.matmul_only:
+        print(json.dumps({"threads": torch.get_num_threads(), "matmul_flops_per_s": matmul_rate()}))
+        return
+    print(json.dumps(measure(args.steps_fraction, args.rubric, args.repeats)))
+
+
+if __name__ == "__main__":
+    main()
