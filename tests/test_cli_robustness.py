@@ -1,8 +1,8 @@
 """The command line whatever happens: Ctrl-C, a bug of the grader, bad data folders.
 
 - Ctrl-C (SIGINT to the command's process group, as a terminal sends it) stops `grade`,
-  `check` and `batch` with exit status 130, no process of the sandbox left and no
-  temporary folder left;
+  `check` and `batch` with exit status 130 (SIGTERM: 143), no process of the sandbox left
+  and no temporary folder left;
 - a bug of the grader is exit status 3 with one line, and `grade` still writes every
   report file, each check an error with the reason;
 - a --sr-root whose photos cannot feed the PSNR check is a usage error (2), not a grade.
@@ -37,8 +37,14 @@ def _command(name: str, submission: Path, out: Path) -> list[str]:
     return ["check", str(submission), "-q"]
 
 
-@pytest.mark.parametrize("name", ["grade", "check", "batch"])
-def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name, signum, status",
+    [("grade", signal.SIGINT, 130), ("check", signal.SIGINT, 130), ("batch", signal.SIGINT, 130),
+     ("grade", signal.SIGTERM, 143)],
+    ids=["grade", "check", "batch", "grade-sigterm"],
+)  # fmt: skip
+def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: str, signum: int, status: int,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
     submission = build_submission(tmp_path / "entries" / "alice", {"pixel_shuffle.py": HANGS_AT_IMPORT})
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -52,13 +58,13 @@ def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: st
         while not list(scratch.glob("cnn-grader-*/parts/*/io/out/started")):  # student code is running
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.1)
-        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        os.killpg(process.pid, signum)  # what a terminal's Ctrl-C does (SIGINT to the foreground group)
         _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     # torch keeps its own compile cache there (torchinductor_USER); the grader's folders must be gone
     assert list(scratch.glob("cnn-grader-*")) == [], "a temporary folder was left behind"
