@@ -23,6 +23,23 @@ PYTHON_CELL_MAGICS = ("%%time", "%%capture")
 SCRIPT_MARKER = re.compile(r"^# (In\[[ 0-9]*\]:|%%)")
 SHELL_ASSIGNMENT = re.compile(r"^[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[!%]")
 FILE_NAME = re.compile(r"^[\w.-]+\.py$")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def code_lines(text: str) -> list[str]:
+    """The lines of code as Python numbers them: broken at \\n, \\r\\n and \\r only.
+
+    `str.splitlines` also breaks at form feeds, \\x1c-\\x1e, \\x85 and U+2028/U+2029,
+    which may sit inside a string or a comment: splitting there changes the code and
+    shifts every line number after it.
+
+    >>> code_lines('s = "a\\u2028b"\\r\\nK = 3\\n'), 's = "a\\u2028b"'.splitlines()
+    (['s = "a\\u2028b"', 'K = 3'], ['s = "a', 'b"'])
+    """
+    lines = LINE_BREAK.split(text)
+    if lines[-1] == "":  # like splitlines: a final line break ends the last line, it starts none
+        lines.pop()
+    return lines
 
 
 class NotebookError(ValueError):
@@ -45,7 +62,7 @@ class Cell:
         return f"{self.label}, line {line + self.first_line - 1}"
 
     def quoted_lines(self) -> list[str]:
-        return (self.original or self.source).splitlines()
+        return code_lines(self.original or self.source)
 
 
 @dataclass(frozen=True)
@@ -95,7 +112,7 @@ def split_script(text: str, label: str = "file") -> list[Cell]:
     >>> [c.first_line for c in split_script("# %%\\nx = 1\\n# %%\\ny = 2\\n")]
     [1, 3]
     """
-    lines = text.splitlines()
+    lines = code_lines(text)
     starts = [i for i, line in enumerate(lines) if SCRIPT_MARKER.match(line)]
     if not starts or starts[0] != 0:
         starts = [0, *starts]
@@ -109,7 +126,7 @@ def prepare_cells(cells: list[Cell]) -> Prepared:
     files: dict[str, str] = {}
     notes: list[str] = []
     for cell in cells:
-        lines = cell.source.splitlines()
+        lines = code_lines(cell.source)
         at = next((i for i, line in enumerate(lines) if line.strip()), 0)
         first = lines[at].strip() if lines else ""
         magic = first.split()[0] if first.startswith("%%") else ""
@@ -133,7 +150,7 @@ def neutralise(text: str) -> str:
     'pass\\nimport torch\\n  pass'
     """
     out = []
-    for line in text.splitlines():
+    for line in code_lines(text):
         stripped = line.lstrip()
         ipython = stripped.startswith(("%", "!", "?")) or SHELL_ASSIGNMENT.match(stripped) or (
             stripped.endswith("?") and not stripped.startswith("#") and stripped[:-1].replace(".", "").isidentifier()
