@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.bounds import MAX_CELLS, BoundExceeded
 from grader.text import clean, file_name
 
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")
@@ -83,7 +84,7 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     name = file_name(path.name)
     try:
         text = path.read_text(encoding="utf-8-sig")
-        json.loads(text)
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"{name} cannot be read: {exc}") from exc
     except RecursionError as exc:  # JSON nested deeper than the parser's stack
@@ -91,6 +92,9 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     except ValueError as exc:
         raise NotebookError(f"{name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
                             "save it again from Jupyter or Colab as .ipynb") from exc  # fmt: skip
+    count = len(doc["cells"]) if isinstance(doc, dict) and isinstance(doc.get("cells"), list) else 0
+    if count > MAX_CELLS:  # before nbformat, whose validation takes seconds per 100,000 cells
+        raise BoundExceeded(f"{name} has {count} cells, more than the {MAX_CELLS} the grader reads")
     import nbformat  # here: `check` stages before it starts the sandbox, and nbformat takes a while to import
 
     try:

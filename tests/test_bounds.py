@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader import definitions
-from grader.bounds import MAX_CODE_BYTES, STAGING_TIME_S, BoundExceeded, Budget, parse_python
+from grader.bounds import MAX_CELLS, MAX_CODE_BYTES, STAGING_TIME_S, BoundExceeded, Budget, parse_python
 from grader.definitions import extract_definitions, module_source, module_with_origins
 from grader.notebook import Cell, code_lines, neutralise
 from grader.source_scan import scan_pixel_shuffle
@@ -94,6 +94,24 @@ def _notebook(path: Path, cells: list[str]) -> Path:
 def test_a_notebook_with_too_much_code_is_refused_with_the_sizes(tmp_path: Path) -> None:
     notebook = _notebook(tmp_path / "big.ipynb", ["K = 1\n" * (MAX_CODE_BYTES // 6 + 10)])
     with pytest.raises(SubmissionError, match=r"big.ipynb holds 2.0 MiB of code, more than the 2 MiB"):
+        stage(notebook, tmp_path / "staged")
+
+
+def test_a_notebook_with_too_many_cells_is_refused_before_nbformat_reads_it(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """600,000 empty markdown cells (about 60 MiB, under the size limit) took nbformat's
+    validation half a minute; the cells are counted first."""
+    import nbformat
+
+    def not_called(*args: object, **kwargs: object) -> None:
+        raise AssertionError("nbformat read a notebook past the cell bound")
+
+    monkeypatch.setattr(nbformat, "reads", not_called)
+    notebook = _notebook(tmp_path / "wide.ipynb", ["K = 1"])
+    doc = json.loads(notebook.read_text(encoding="utf-8"))
+    doc["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": ""}] * (MAX_CELLS + 1)
+    notebook.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SubmissionError, match=rf"wide.ipynb has {MAX_CELLS + 2} cells, more than the {MAX_CELLS}"):
         stage(notebook, tmp_path / "staged")
 
 
