@@ -26,8 +26,15 @@ CORRECT = FIXTURES / "correct"
 MUTANTS = REPO / "tests" / "mutants"
 FAST_RUBRIC = REPO / "tests" / "rubrics" / "fast.toml"
 TRAINING_CHECKS = ("cnn.accuracy", "srnet.psnr")
-# Prepared plans go to a folder of this run, not the user's cache (subprocesses inherit it).
-os.environ["CNN_GRADER_CACHE"] = tempfile.mkdtemp(prefix="cnn-grader-test-cache-")
+# Prepared plans go to a folder of this run, not the user's cache (subprocesses inherit it). The
+# workers of a parallel run (pytest-xdist) share one, so that each plan is computed once per run.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+if _RUN:
+    _CACHE = Path(tempfile.gettempdir()) / f"cnn-grader-test-cache-{_RUN}"
+    _CACHE.mkdir(exist_ok=True)
+    os.environ["CNN_GRADER_CACHE"] = str(_CACHE)
+else:
+    os.environ["CNN_GRADER_CACHE"] = tempfile.mkdtemp(prefix="cnn-grader-test-cache-")
 
 
 def fast_rubric(steps: int | None = None, **timeouts: float) -> Rubric:

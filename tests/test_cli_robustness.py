@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import FAST_RUBRIC, REPO, build_submission
-from tests.hostile.harness import leftovers
+from tests.hostile.harness import leftovers, sandbox_markers
 
 HANGS_AT_IMPORT = "import time\n\ntime.sleep(600)\n"
 
@@ -58,6 +58,7 @@ def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: st
         while not list(scratch.glob("cnn-grader-*/parts/*/io/out/started")):  # student code is running
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.1)
+        markers = sandbox_markers(process.pid)  # this grade's sandbox: other tests may run theirs meanwhile
         os.killpg(process.pid, signum)  # what a terminal's Ctrl-C does (SIGINT to the foreground group)
         _, stderr = process.communicate(timeout=60)
     finally:
@@ -68,7 +69,8 @@ def test_ctrl_c_exits_130_and_leaves_no_process_and_no_temporary_folder(name: st
     assert "interrupted" in stderr and "Traceback" not in stderr
     # torch keeps its own compile cache there (torchinductor_USER); the grader's folders must be gone
     assert list(scratch.glob("cnn-grader-*")) == [], "a temporary folder was left behind"
-    assert leftovers("no-token", REPO) == [], "processes left running"
+    assert markers, "the sandbox running the student's code was not found"
+    assert leftovers("no-token", markers) == [], "processes left running"
 
 
 RUN_WITH_A_BUG = (

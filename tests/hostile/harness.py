@@ -24,7 +24,8 @@ from grader.grading import Session
 from grader.results import PARTS
 from grader.rubric import Rubric, rubric_from_dict, tomllib
 from grader.sandbox.isolation import Isolation, detect_isolation
-from grader.sandbox.processes import PROC, process_table
+from grader.sandbox.processes import PROC, descendants, process_table
+from grader.sandbox.runner import MARKER_VARIABLE
 from tests.conftest import FAST_RUBRIC, REFERENCE
 
 HOSTILE = Path(__file__).resolve().parent
@@ -114,28 +115,45 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def leftovers(token: str, repo: Path, grace_s: float = 3.0) -> list[str]:
-    """Live processes naming the case's token, or sandbox processes of this repository's grader."""
+def leftovers(token: str, markers: list[str], grace_s: float = 3.0) -> list[str]:
+    """Live processes naming the case's token, or carrying the marker of a sandbox its grade started.
+
+    Only this grade's: other grades may be running at the same time (a parallel test run).
+    """
     deadline = time.monotonic() + grace_s
     while True:
-        found = _sandbox_processes(token, repo)
+        found = _sandbox_processes(token, markers)
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)  # processes killed a moment ago may still be exiting
 
 
-def _sandbox_processes(token: str, repo: Path) -> list[str]:
+def sandbox_markers(root: int) -> list[str]:
+    """The sandbox markers (`CNN_GRADER_SANDBOX=...`) in the environments of `root`'s descendants:
+    the sandboxes a grader process started and still runs, found from outside it."""
+    prefix = f"{MARKER_VARIABLE}=".encode()
+    found = set()
+    for pid in descendants(process_table(), root):
+        try:
+            environ = (PROC / str(pid) / "environ").read_bytes()
+        except OSError:
+            continue
+        found.update(entry.decode() for entry in environ.split(b"\0") if entry.startswith(prefix))
+    return sorted(found)
+
+
+def _sandbox_processes(token: str, markers: list[str]) -> list[str]:
     found = []
+    entries = [marker.encode() + b"\0" for marker in markers]
     for pid, info in process_table().items():
         if info.zombie or pid == os.getpid():
             continue
         try:
             cmdline = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            environ = (PROC / str(pid) / "environ").read_bytes()
+            environ = b"\0" + (PROC / str(pid) / "environ").read_bytes()
         except OSError:
             continue
-        ours = b"CNN_GRADER_SANDBOX=" in environ and str(repo) in cmdline
-        if token in cmdline or ours:
+        if token in cmdline or any(b"\0" + entry in environ + b"\0" for entry in entries):
             found.append(f"{pid}: {cmdline[:200]}")
     return found
 

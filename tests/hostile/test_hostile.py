@@ -13,6 +13,7 @@ import json
 import secrets
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from grader.grading import Session, grade
 from grader.report import write_all
 from grader.results import PARTS, Report
 from grader.sandbox.isolation import Isolation
+from grader.sandbox.runner import Zygote
 from grader.visibility import redact
 from tests.conftest import FAST_RUBRIC, REFERENCE, REPO
 from tests.report.soundness import assert_report_files_sound
@@ -47,7 +49,8 @@ def test_the_corpus_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
 def test_hostile_submission(
-    case: Path, tmp_path: Path, fast_session: Session, isolations: dict[tuple[str, bool], Isolation]
+    case: Path, tmp_path: Path, fast_session: Session, isolations: dict[tuple[str, bool], Isolation],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     expect = Expectation.read(case)
     session = session_for(fast_session, expect, isolations)
@@ -65,11 +68,20 @@ def test_hostile_submission(
         submission = build_overlay(case, tmp_path / "submission", hostile)
     before = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
 
+    markers: list[str] = []  # each sandbox's environment marker: what its processes carry
+    start = Zygote.start
+
+    def recorded(*args: Any, **kwargs: Any) -> Zygote:
+        zygote = start(*args, **kwargs)
+        markers.append(zygote.marker)
+        return zygote
+
+    monkeypatch.setattr(Zygote, "start", staticmethod(recorded))
     report = grade(submission, session=session)
 
     _assert_report_written(report, tmp_path / "out")
     _assert_scores(report, expect)
-    assert leftovers(token, REPO) == [], "processes left running after the grade"
+    assert leftovers(token, markers) == [], "processes left running after the grade"
     after = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
     if session.isolation.filesystem_hidden or not expect.canary:
         assert after == before, "the original submission was changed"
