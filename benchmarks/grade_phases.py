@@ -4,8 +4,10 @@ same training budgets run bare in this process (no sandbox, no checks).
     python benchmarks/grade_phases.py [--submission reference] [--rubric FILE]
 
 Prints the grade's phases (staging, planning per part, the sandbox and each
-part's child, scoring), the bare training times, and their ratio: what the
-isolation, the extra checks and the parent's oracle cost on top of training.
+part's child, scoring: `score.PART` includes the parent's evaluation of the
+trained weights and its replay of the training run), the bare training times,
+and their ratios: what the isolation, the extra checks and the parent's oracle
+cost on top of training.
 """
 
 from __future__ import annotations
@@ -91,6 +93,9 @@ def main() -> None:
     sequential = sum(bare.values())
     print(f"ratio grade / bare training (sequential): {wall / sequential:.2f}")
     print(f"ratio grade / bare training (longest part, as run in parallel): {wall / max(bare.values()):.2f}")
+    assessed = sum(seconds for phase, seconds in report.timings.items() if phase.startswith("score."))
+    print(f"ratio parent's evaluation and replay of the trained weights / bare training (sequential): "
+          f"{assessed / sequential:.2f}")
     sys.exit(0 if report.score == report.max_score else 1)
 
 

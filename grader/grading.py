@@ -191,15 +191,17 @@ def _grade_parts(
         timings["sandbox"] = time.monotonic() - clock
         clock = time.monotonic()
         for part, plan in plans.items():
+            started = time.monotonic()
             specs = {spec.name: spec for spec in session.rubric.for_part(part)}
             seen = Seen(runs[part])
             results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
-            outcomes[part] = _PartOutcome(results, _log(runs[part]), runs[part].notes)
+            outcomes[part] = _PartOutcome(results, _log(runs[part], seen), runs[part].notes)
             timings[f"part.{part}"] = runs[part].duration_s
             pictures = time.monotonic()
             show.phase(staged.name, part, "scoring done; computing the report's pictures")
             outcomes[part] = replace(outcomes[part], visuals=collect_visuals(part, seen, plan, results, session.seed))
             timings["visuals"] = timings.get("visuals", 0.0) + time.monotonic() - pictures
+            timings[f"score.{part}"] = pictures - started  # with the trained model's evaluation
         timings["score"] = time.monotonic() - clock
     for part in parts:
         show.phase(staged.name, part, "done")
@@ -258,13 +260,17 @@ def _plan_context(session: Session, part: str) -> PlanContext:
     return PlanContext(session.rubric, session.device, session.seed, session.data, session.memo, probes)
 
 
-def _log(run: PartRun) -> dict[str, Any]:
-    return {
+def _log(run: PartRun, seen: Seen) -> dict[str, Any]:
+    log = {
         "ending": run.ending,
         "duration_s": round(run.duration_s, 2),
         "stdout": run.stdout,
         "stderr": run.stderr,
     }
+    trained = seen.cached("trained")  # what the parent measured of the trained model, if a check asked
+    if trained is not None:
+        log["training"] = trained.summary()
+    return log
 
 
 def internal_error_report(session: Session, submission: Path | str, exc: BaseException) -> Report:

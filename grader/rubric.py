@@ -220,9 +220,15 @@ def _check(name: str, table: Any, params: Mapping[str, type]) -> CheckSpec:
         if kind is list:
             _check_list(table[key], key, where)
     values = {key: _plain(table[key], params[key]) for key in params}
+    for key in POSITIVE & values.keys():
+        if not values[key] > 0:
+            raise RubricError(f"{where} {key} must be positive, got {values[key]!r}")
     if "floor" in values and "threshold" in values and values["floor"] >= values["threshold"]:
         raise RubricError(f"{where} floor must be below threshold")
     return CheckSpec(name, float(table["points"]), visibility, MappingProxyType(values))
+
+
+POSITIVE = {"steps", "batch_size", "checkpoint_every", "replay_segments", "replay_tolerance"}
 
 
 def _check_list(value: list[Any], key: str, where: str) -> None:

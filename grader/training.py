@@ -1,16 +1,21 @@
 """The one training and evaluation loop, shared by the checks (inside the
-child process), the reference training scripts, the calibration and the
-benchmarks.
+child process), the parent's replay of a reported training run, the
+calibration and the benchmarks.
 
 The batch order is an input: the parent draws it from the rubric seed, so
 two runs with the same seed see the same batches whatever the model does.
+A run can record checkpoints (weights and the optimiser state needed to
+resume) every few steps, and resume from one: the child records them while
+it trains the student's model, and the parent resumes from them with its
+own oracle to see whether it lands where the child said (`grader.replay`).
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -18,6 +23,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from grader.oracle import as_tensors, srnet_forward, srnet_shapes
+from grader.replay import ADAM_BETAS
+
+ADAMW_WEIGHT_DECAY = 0.01  # torch's default for AdamW
 
 
 @dataclass(frozen=True)
@@ -35,18 +43,182 @@ class TrainLog:
         return float(np.mean(self.losses[-10:])) if self.losses else math.nan
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How the grader trains: optimiser, base learning rate and its schedule over `steps`.
+
+    >>> Recipe("adam", 1.0, 4, "cosine").lr_at(2)
+    0.5
+    """
+
+    optimizer: Literal["adamw", "adam"]
+    lr: float
+    steps: int  # the length of the whole run: a cosine schedule decays over it
+    schedule: Literal["constant", "cosine"] = "constant"
+
+    @property
+    def weight_decay(self) -> float:
+        return ADAMW_WEIGHT_DECAY if self.optimizer == "adamw" else 0.0
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of step `step` (0-based), as torch's LambdaLR computes it."""
+        if self.schedule == "cosine":
+            return self.lr * (0.5 * (1.0 + math.cos(math.pi * step / self.steps)))
+        return self.lr
+
+    def optimizer_for(self, params: Sequence[Tensor]) -> torch.optim.Optimizer:
+        kind = torch.optim.AdamW if self.optimizer == "adamw" else torch.optim.Adam
+        return kind(params, lr=self.lr_at(0), betas=ADAM_BETAS, weight_decay=self.weight_decay)
+
+
+def classifier_recipe(lr: float, steps: int) -> Recipe:
+    """The assignment's MNIST recipe: AdamW at a constant learning rate (cross entropy)."""
+    return Recipe("adamw", lr, steps, "constant")
+
+
+def superres_recipe(lr: float, steps: int) -> Recipe:
+    """The PyTorch example's optimiser, Adam, with the learning rate decaying along a cosine to 0.
+
+    The decay makes the end point stable, so one short run can be compared with a threshold.
+    """
+    return Recipe("adam", lr, steps, "cosine")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A run after `step` steps: each tracked parameter's weights and Adam moments, in order.
+
+    At step 0 the moments are zeros (the optimiser has no state yet).
+    """
+
+    step: int
+    weights: tuple[np.ndarray, ...]
+    exp_avg: tuple[np.ndarray, ...]
+    exp_avg_sq: tuple[np.ndarray, ...]
+
+
+LossOf = Callable[[Tensor], Tensor]  # batch indices -> the loss of that batch
+StepReporter = Callable[[int, int, float], None]  # (steps done, steps in all, loss): the live progress display
+
+
+def checkpoint_steps(steps: int, every: int) -> tuple[int, ...]:
+    """The steps after which a run of `steps` steps with checkpoints `every` steps saves one.
+
+    >>> checkpoint_steps(50, 20)
+    (0, 20, 40, 50)
+    """
+    return (*range(0, steps, every), steps) if every > 0 else ()
+
+
+def fit(
+    loss_of: LossOf,
+    params: Sequence[Tensor],
+    recipe: Recipe,
+    order: np.ndarray,
+    device: str,
+    *,
+    start: Checkpoint | None = None,
+    stop: int | None = None,
+    tracked: Sequence[Tensor] = (),
+    every: int = 0,
+    on_step: StepReporter | None = None,
+) -> tuple[TrainLog, list[Checkpoint]]:
+    """Steps `start.step` (0 without a start) to `stop` (the recipe's end) of a run whose step t
+    trains on the batch `order[t]`; `on_step` hears of each (display only, never read by a check).
+
+    `start` also sets the optimiser state of `params` (then the tracked parameters themselves).
+    With `every`, the checkpoints of `tracked` after each multiple of `every` steps and after
+    the last step are returned, and the one before the first step when the run starts at 0.
+    """
+    begin = 0 if start is None else start.step
+    end = recipe.steps if stop is None else stop
+    optimizer = recipe.optimizer_for(params)
+    if start is not None:
+        _resume(optimizer, params, start, device)
+    saved = []
+    if every and begin == 0:
+        saved.append(snapshot(optimizer, tracked, 0))
+    losses = []
+    for step in range(begin, end):
+        for group in optimizer.param_groups:
+            group["lr"] = recipe.lr_at(step)
+        optimizer.zero_grad()
+        loss = loss_of(torch.from_numpy(order[step]).to(device))
+        loss.backward()
+        optimizer.step()
+        losses.append(_finite(loss))
+        if on_step is not None:
+            on_step(step + 1, end, losses[-1])
+        if every and ((step + 1) % every == 0 or step + 1 == end):
+            saved.append(snapshot(optimizer, tracked, step + 1))
+    return TrainLog(tuple(losses)), saved
+
+
+def snapshot(optimizer: torch.optim.Optimizer, tracked: Sequence[Tensor], step: int) -> Checkpoint:
+    """Copies of the tracked parameters and their Adam moments (zeros where there are none yet)."""
+    weights, first, second = [], [], []
+    for param in tracked:
+        state = optimizer.state.get(param, {})
+        weights.append(_array(param))
+        first.append(_array(state["exp_avg"]) if "exp_avg" in state else np.zeros(param.shape, np.float32))
+        second.append(_array(state["exp_avg_sq"]) if "exp_avg_sq" in state else np.zeros(param.shape, np.float32))
+    return Checkpoint(step, tuple(weights), tuple(first), tuple(second))
+
+
+def _resume(optimizer: torch.optim.Optimizer, params: Sequence[Tensor], start: Checkpoint, device: str) -> None:
+    """Load a checkpoint into `params` and the optimiser, as torch's own state after `start.step` steps."""
+    with torch.no_grad():
+        for param, weights in zip(params, start.weights, strict=True):
+            param.copy_(torch.from_numpy(np.asarray(weights)))
+    if start.step == 0:
+        return
+    for param, first, second in zip(params, start.exp_avg, start.exp_avg_sq, strict=True):
+        optimizer.state[param] = {
+            "step": torch.tensor(float(start.step)),
+            "exp_avg": torch.from_numpy(np.array(first, dtype=np.float32)).to(device),
+            "exp_avg_sq": torch.from_numpy(np.array(second, dtype=np.float32)).to(device),
+        }
+
+
+def _array(tensor: Tensor) -> np.ndarray:
+    return np.array(tensor.detach().float().cpu().numpy(), copy=True)
+
+
+@contextmanager
+def replay_settings(threads: int) -> Iterator[None]:
+    """Deterministic kernels and the rubric's thread count, as in the child, for a while.
+
+    The parent replays training runs with them, so that its float results round
+    as the child's did; the parent's own settings come back afterwards.
+    """
+    before_threads = torch.get_num_threads()
+    before_deterministic = torch.are_deterministic_algorithms_enabled()
+    before_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(threads)
+    _deterministic(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before_threads)
+        _deterministic(before_deterministic, warn_only=before_warn)
+
+
 def seed_everything(seed: int) -> None:
     """Seed torch (CPU and CUDA) and ask for deterministic kernels."""
     torch.manual_seed(seed)
+    _deterministic(True, warn_only=True)
+    if hasattr(torch.backends, "cudnn"):
+        torch.backends.cudnn.benchmark = False
+
+
+def _deterministic(on: bool, warn_only: bool) -> None:
     # torch.use_deterministic_algorithms also imports torch._inductor to configure torch.compile,
     # which grading never uses: seconds in every process. This is the switch it sets for eager kernels.
     switch = getattr(torch._C, "_set_deterministic_algorithms", None)
     if switch is None:  # pragma: no cover - a torch without the private switch
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.use_deterministic_algorithms(on, warn_only=warn_only)
     else:
-        switch(True, warn_only=True)
-    if hasattr(torch.backends, "cudnn"):
-        torch.backends.cudnn.benchmark = False
+        switch(on, warn_only=warn_only)
 
 
 def epoch_order(n_items: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
@@ -75,6 +247,20 @@ def logits_of(output: Any) -> Tensor:
     return output
 
 
+def classifier_loss(forward: Callable[[Tensor], Any], images: np.ndarray, labels: np.ndarray, device: str) -> LossOf:
+    """Cross entropy of `forward`'s logits on the batch of `images` a step's indices pick."""
+    inputs = images_to_batch(images, device)
+    targets = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
+    return lambda index: F.cross_entropy(logits_of(forward(inputs[index])), targets[index])
+
+
+def superres_loss(forward: Callable[[Tensor], Any], low: np.ndarray, high: np.ndarray, device: str) -> LossOf:
+    """MSE between `forward`'s output and the HR patches of a step's batch."""
+    inputs = images_to_batch(low, device)
+    targets = images_to_batch(high, device)
+    return lambda index: F.mse_loss(forward(inputs[index]), targets[index])
+
+
 def train_classifier(
     model: nn.Module,
     images: np.ndarray,
@@ -82,24 +268,16 @@ def train_classifier(
     order: np.ndarray,
     lr: float,
     device: str,
-    on_step: Callable[[int, int, float], None] | None = None,
-) -> TrainLog:
-    """AdamW + cross entropy over the batches in `order` (the assignment's recipe)."""
+    tracked: Sequence[Tensor] = (),
+    every: int = 0,
+    on_step: StepReporter | None = None,
+) -> tuple[TrainLog, list[Checkpoint]]:
+    """AdamW + cross entropy over the batches in `order` (the assignment's recipe);
+    checkpoints of `tracked` every `every` steps (see `fit`)."""
     model.to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
-    inputs = images_to_batch(images, device)
-    targets = torch.from_numpy(labels).to(device)
-    losses = []
-    for batch in order:
-        index = torch.from_numpy(batch).to(device)
-        optimizer.zero_grad()
-        loss = F.cross_entropy(logits_of(model(inputs[index])), targets[index])
-        loss.backward()
-        optimizer.step()
-        losses.append(_finite(loss))
-        if on_step is not None:  # display only (the live progress); never read by a check
-            on_step(len(losses), len(order), losses[-1])
-    return TrainLog(tuple(losses))
+    loss_of = classifier_loss(model, images, labels, device)
+    recipe = classifier_recipe(lr, len(order))
+    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every, on_step=on_step)
 
 
 @torch.no_grad()
@@ -134,33 +312,16 @@ def train_superres(
     order: np.ndarray,
     lr: float,
     device: str,
-    on_step: Callable[[int, int, float], None] | None = None,
-) -> TrainLog:
-    """Adam + MSE on Y patches, the learning rate decaying along a cosine to 0.
-
-    The decay makes the end point stable, so one short run can be compared
-    with a threshold; the optimiser and loss are the PyTorch example's.
-    """
+    tracked: Sequence[Tensor] = (),
+    every: int = 0,
+    on_step: StepReporter | None = None,
+) -> tuple[TrainLog, list[Checkpoint]]:
+    """Adam + MSE on Y patches, the learning rate decaying along a cosine to 0 (`superres_recipe`);
+    checkpoints of `tracked` every `every` steps (see `fit`)."""
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = len(order)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * step / steps))
-    )
-    inputs = images_to_batch(low, device)
-    targets = images_to_batch(high, device)
-    losses = []
-    for batch in order:
-        index = torch.from_numpy(batch).to(device)
-        optimizer.zero_grad()
-        loss = F.mse_loss(model(inputs[index]), targets[index])
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        losses.append(_finite(loss))
-        if on_step is not None:
-            on_step(len(losses), len(order), losses[-1])
-    return TrainLog(tuple(losses))
+    loss_of = superres_loss(model, low, high, device)
+    recipe = superres_recipe(lr, len(order))
+    return fit(loss_of, list(model.parameters()), recipe, order, device, tracked=tracked, every=every, on_step=on_step)
 
 
 @torch.no_grad()
@@ -209,7 +370,7 @@ def train_harness_srnet(
     params = {name: arrays[f"harness_{name}"] for name in srnet_shapes(factor)}
     seed_everything(int(config["retrain_seed"]))
     net = HarnessSRNet(params, pixel_shuffle)
-    log = train_superres(
+    log, _ = train_superres(
         net,
         arrays["retrain_low"],
         arrays["retrain_high"],

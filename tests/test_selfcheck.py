@@ -27,8 +27,8 @@ def test_the_reference_passes_every_public_check_and_hidden_ones_are_only_named(
     assert list(report.hidden_checks) == HIDDEN
     assert report.notes[0].startswith("self-check: 16 public checks on public inputs")
     losses = {t.name: t.output for t in report.tests if t.name.endswith("loss_decreases")}
-    assert "over 20 AdamW steps" in losses["cnn.loss_decreases"]
-    assert "over 20 Adam steps" in losses["srnet.loss_decreases"]
+    assert "after 20 AdamW steps" in losses["cnn.loss_decreases"]
+    assert "after 20 Adam steps" in losses["srnet.loss_decreases"]
 
 
 def test_the_stubs_get_not_implemented_feedback() -> None:

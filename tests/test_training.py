@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -10,11 +12,17 @@ from torch import nn
 from grader.oracle import random_params, srnet_shapes
 from grader.training import (
     HarnessSRNet,
+    Recipe,
     accuracy,
+    checkpoint_steps,
+    classifier_loss,
     epoch_order,
+    fit,
     logits_of,
     predict_classifier,
+    replay_settings,
     seed_everything,
+    superres_recipe,
     train_classifier,
     train_superres,
     upscale_images,
@@ -56,8 +64,8 @@ def test_classifier_training_lowers_the_loss_and_predicts() -> None:
     images = np.zeros((256, 28, 28), dtype=np.uint8)
     images[np.arange(256), labels, :] = 255  # the label is written as a bright row
     model = TinyClassifier()
-    log = train_classifier(model, images, labels, epoch_order(256, 40, 32, 0), 1e-2, "cpu")
-    assert len(log.losses) == 40 and log.last < log.first / 4
+    log, checkpoints = train_classifier(model, images, labels, epoch_order(256, 40, 32, 0), 1e-2, "cpu")
+    assert checkpoints == [] and len(log.losses) == 40 and log.last < log.first / 4
     logits, embedding = predict_classifier(model, images, "cpu", batch_size=100)
     assert logits.shape == (256, 10) and embedding is not None and embedding.shape == (256, 784)
     assert accuracy(logits, labels) > 0.9
@@ -73,9 +81,60 @@ def test_superres_training_is_deterministic_and_learns() -> None:
     for _ in range(2):
         seed_everything(0)
         net = HarnessSRNet(params, nn.PixelShuffle(2))
-        log = train_superres(net, low, high, order, 1e-3, "cpu")
+        log, _ = train_superres(net, low, high, order, 1e-3, "cpu")
         runs.append([p.detach().clone() for p in net.parameters()])
     assert log.last < log.first
     assert all(torch.equal(a, b) for a, b in zip(*runs))
     (out,) = upscale_images(net, [low[0].astype(np.float32) / 255], "cpu")
     assert out.shape == (1, 1, 12, 12) and out.dtype == np.float32
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 10, 128)
+    images = rng.integers(0, 60, (128, 28, 28), dtype=np.uint8)
+    images[np.arange(128), labels * 2, :] = 255
+    return images, labels
+
+
+def test_checkpoints_hold_the_weights_and_adam_state_that_resume_the_run_bit_for_bit() -> None:
+    """What the parent's replay relies on: resuming from a checkpoint retraces the run exactly."""
+    images, labels = _digits()
+    order = epoch_order(128, 25, 16, 0)
+    seed_everything(0)
+    model = TinyClassifier()
+    params = list(model.parameters())
+    log, saved = train_classifier(model, images, labels, order, 1e-2, "cpu", tracked=params, every=10)
+    assert [c.step for c in saved] == list(checkpoint_steps(25, 10)) == [0, 10, 20, 25]
+    assert not np.any(saved[0].exp_avg[0]) and np.any(saved[1].exp_avg[0]) and np.all(saved[1].exp_avg_sq[0] >= 0)
+    assert np.array_equal(saved[-1].weights[0], model.linear.weight.detach().numpy())
+
+    again = TinyClassifier()
+    again_params = list(again.parameters())
+    loss_of = classifier_loss(again, images, labels, "cpu")
+    recipe = Recipe("adamw", 1e-2, 25)
+    resumed, out = fit(loss_of, again_params, recipe, order, "cpu", start=saved[1], stop=20, tracked=again_params,
+                       every=10)  # fmt: skip
+    assert [c.step for c in out] == [20]
+    assert all(np.array_equal(a, b) for a, b in zip(out[0].weights, saved[2].weights))
+    assert all(np.array_equal(a, b) for a, b in zip(out[0].exp_avg_sq, saved[2].exp_avg_sq))
+    assert resumed.losses == log.losses[10:20]
+
+
+def test_a_cosine_schedule_is_the_lambda_schedule_of_the_pytorch_example() -> None:
+    recipe = superres_recipe(2.0, 10)
+    assert recipe.optimizer == "adam" and recipe.weight_decay == 0.0
+    assert recipe.lr_at(0) == 2.0 and recipe.lr_at(5) == pytest.approx(1.0) and recipe.lr_at(10) == 0.0
+    optimizer = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=2.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 0.5 * (1.0 + math.cos(math.pi * t / 10)))
+    for step in range(10):
+        assert optimizer.param_groups[0]["lr"] == recipe.lr_at(step)
+        optimizer.step()
+        schedule.step()
+
+
+def test_replay_settings_pin_threads_and_determinism_and_restore_them() -> None:
+    threads = torch.get_num_threads()
+    with replay_settings(1):
+        assert torch.get_num_threads() == 1 and torch.are_deterministic_algorithms_enabled()
+    assert torch.get_num_threads() == threads

@@ -7,9 +7,9 @@ import numpy as np
 from grader.checks.compare import allclose, gradients_close
 from grader.checks.registry import check, linear_credit, scored
 from grader.observations import Seen
-from grader.observations.cnn import CnnBuild, CnnEquivalence, CnnPublicEquivalence, CnnShapes, CnnTraining, ModeOutputs
+from grader.observations.cnn import CnnBuild, CnnEquivalence, CnnPublicEquivalence, CnnShapes, ModeOutputs
 from grader.oracle import CNN_PARAMETERS, CNN_SHAPES, EMBEDDING_SIZE
-from grader.parts.cnn import CnnPlan, Expected
+from grader.parts.cnn import CnnPlan, Expected, trained
 from grader.diagnosis.cnn import diagnose as diagnose_cnn
 from grader.results import CheckResult, Diagnosis
 from grader.check_spec import CheckSpec
@@ -144,32 +144,32 @@ def _outputs_match(seen: ModeOutputs, expected: Expected, rtol: float, atol: flo
     return all_ok, "; ".join(parts)
 
 
-@check("cnn.accuracy", probe="train", steps=int, batch_size=int, lr=float, threshold=float, floor=float)
+@check(
+    "cnn.accuracy", probe="train",
+    steps=int, batch_size=int, lr=float, threshold=float, floor=float,
+    checkpoint_every=int, replay_segments=int, replay_tolerance=float, untrained_max=float,
+)  # fmt: skip
 def accuracy(seen: Seen, plan: CnnPlan, spec: CheckSpec) -> CheckResult:
-    training = seen.of(CnnTraining)
-    logits = training.logits
-    expected_shape = (len(plan.test_labels), 10)
-    if logits.shape != expected_shape or logits.dtype.kind != "f":
-        return scored(spec, 0.0, f"test logits have shape {logits.shape} {logits.dtype}, expected {expected_shape}")
-    value = float(np.mean(np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1) == plan.test_labels))
-    if not np.all(np.isfinite(logits)):
-        value = 0.0
+    """The grader evaluates the trained weights itself, on held-out digits the child never saw,
+    and credits them only if they come from training the student's own initialisation."""
+    model = trained(seen, plan)
+    how = f"after {plan.steps} AdamW steps of the grader's training loop"
+    refusal = model.provenance.refusal()
+    if refusal:
+        return scored(spec, 0.0, f"no credit for the trained CNN ({how}): {refusal}", None,
+                      model.provenance.diagnosis())  # fmt: skip
+    value = model.accuracy
     fraction = linear_credit(value, spec.param("floor"), spec.param("threshold"))
-    return scored(
-        spec,
-        fraction,
-        f"test accuracy {value:.1%} on {len(plan.test_labels):,} held-out digits ({plan.data_source}) "
-        f"after {plan.steps} AdamW steps; threshold {spec.param('threshold'):.1%}, floor "
-        f"{spec.param('floor'):.1%}; loss {_loss_text(training.losses)}",
-        value,
-    )
-
-
-def _loss_text(losses: tuple[float, ...]) -> str:
-    if not losses:
-        return "not reported"
-    tail = losses[-10:]
-    return f"{losses[0]:.3f} -> {sum(tail) / len(tail):.3f}"
+    provenance = model.provenance
+    lines = [
+        f"test accuracy {value:.1%} on {len(plan.test_labels):,} held-out digits ({plan.data_source}), measured by "
+        f"the grader on your weights {how}; threshold {spec.param('threshold'):.1%}, floor {spec.param('floor'):.1%}",
+        f"loss {provenance.initial_loss:.3f} -> {provenance.final_loss:.3f} (the grader's, before and after "
+        f"training, on the same batches); your initial weights: {model.initial_accuracy:.1%} accuracy",
+    ]
+    if provenance.replay is not None:
+        lines.append(provenance.replay.text())
+    return scored(spec, fraction, "\n".join(lines), value)
 
 
 CHECKS = (imports, architecture, output_shape, matches_public, matches_reference, accuracy)

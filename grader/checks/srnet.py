@@ -8,7 +8,6 @@ import numpy as np
 
 from grader.checks.compare import allclose, gradients_close
 from grader.checks.registry import check, linear_credit, scored
-from grader.data.superres import psnr
 from grader.observations import Seen
 from grader.observations.srnet import (
     FactorEquivalence,
@@ -16,10 +15,9 @@ from grader.observations.srnet import (
     SrnetEquivalence,
     SrnetPublicEquivalence,
     SrnetShapes,
-    SrnetTraining,
 )
 from grader.oracle import srnet_shapes
-from grader.parts.srnet import Expected, SrnetPlan
+from grader.parts.srnet import Expected, SrnetPlan, trained
 from grader.checks.cnn import detached_diagnosis
 from grader.diagnosis.srnet import diagnose as diagnose_srnet
 from grader.diagnosis.srnet import conv4_diagnosis, upscale_diagnosis
@@ -136,26 +134,31 @@ def _diagnose(output: np.ndarray | None, inputs: Mapping[str, np.ndarray], prefi
     "srnet.psnr", probe="train",
     factor=int, steps=int, batch_size=int, lr=float, patch=int, bank_size=int, min_std=float,
     max_side=int, threshold=float, floor=float,
+    checkpoint_every=int, replay_segments=int, replay_tolerance=float, untrained_max=float,
 )  # fmt: skip
 def psnr_gain(seen: Seen, plan: SrnetPlan, spec: CheckSpec) -> CheckResult:
-    outputs = seen.of(SrnetTraining).outputs
-    if len(outputs) != len(plan.tests):
-        raise ValueError(f"{len(outputs)} images returned for {len(plan.tests)} test photos")
-    gains, lines = [], []
-    for test, output in zip(plan.tests, outputs):
-        if output.shape != (1, 1, *test.high.shape) or output.dtype.kind != "f":
-            return scored(spec, 0.0, f"{test.name}: output {output.shape} {output.dtype}, expected {(1, 1, *test.high.shape)}")
-        sr = np.clip(np.nan_to_num(output[0, 0].astype(np.float64), nan=0.0), 0.0, 1.0)
-        net_db, bicubic_db = psnr(sr, test.high), psnr(test.bicubic, test.high)
-        gains.append(net_db - bicubic_db)
-        lines.append(f"  {test.name}: {net_db:.2f} dB (bicubic {bicubic_db:.2f} dB)")
-    gain = float(np.mean(gains))
+    """The grader upscales the held-out photos itself with the trained weights (the child never
+    sees them), and credits them only if they come from training the student's own initialisation."""
+    model = trained(seen, plan)
+    how = f"at r={plan.factor} after {plan.steps} Adam steps of the grader's training loop"
+    refusal = model.provenance.refusal()
+    if refusal:
+        return scored(spec, 0.0, f"no credit for the trained net ({how}): {refusal}", None,
+                      model.provenance.diagnosis())  # fmt: skip
+    gain = model.gain
     fraction = linear_credit(gain, spec.param("floor"), spec.param("threshold"))
-    head = (
-        f"mean PSNR gain over bicubic {gain:+.3f} dB at r={plan.factor} after {plan.steps} Adam steps "
-        f"({plan.data_source}); threshold {spec.param('threshold'):+.2f} dB, floor {spec.param('floor'):+.2f} dB"
-    )
-    return scored(spec, fraction, "\n".join([head, *lines]), gain)
+    provenance = model.provenance
+    lines = [
+        f"mean PSNR gain over bicubic {gain:+.3f} dB {how}, measured by the grader on your weights "
+        f"({plan.data_source}); threshold {spec.param('threshold'):+.2f} dB, floor {spec.param('floor'):+.2f} dB",
+        *(f"  {name}: {net:.2f} dB (bicubic {bicubic:.2f} dB)"
+          for name, net, bicubic in zip(model.names, model.psnr, model.bicubic_psnr)),
+        f"loss {provenance.initial_loss:.4f} -> {provenance.final_loss:.4f} (the grader's MSE, before and after "
+        f"training, on the same batches); your initial weights: {model.initial_gain:+.2f} dB against bicubic",
+    ]  # fmt: skip
+    if provenance.replay is not None:
+        lines.append(provenance.replay.text())
+    return scored(spec, fraction, "\n".join(lines), gain)
 
 
 CHECKS = (imports, architecture, output_shape, matches_public, matches_reference, psnr_gain)

@@ -9,7 +9,7 @@ with a message saying what was wrong, and nothing else.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from grader.sandbox.protocol import MalformedOutput, ProbeResult, ProbeStatus
 from grader.schema import decode
@@ -38,6 +38,7 @@ class Seen:
     def __init__(self, run: PartRun) -> None:
         self.run = run
         self._decoded: dict[str, Any] = {}
+        self._derived: dict[str, Any] = {}
 
     def of(self, kind: type[T]) -> T:
         """The observation of the probe `kind.PROBE`; ProbeFailed or MalformedOutput otherwise."""
@@ -55,12 +56,36 @@ class Seen:
             raise value
         return value  # type: ignore[no-any-return]
 
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """What the parent computes from this part's observations, computed once per grade and shared
+        by the checks that read it (e.g. the trained model's evaluation, `grader.trained`).
+        An exception is kept too, and raised again to every check that asks."""
+        if key not in self._derived:
+            try:
+                self._derived[key] = compute()
+            except Exception as exc:  # noqa: BLE001 - each asking check turns it into its result
+                self._derived[key] = _Raised(exc)
+        value = self._derived[key]
+        if isinstance(value, _Raised):
+            raise value.error
+        return value  # type: ignore[no-any-return]
+
+    def cached(self, key: str) -> Any:
+        """A derived value if some check computed it, else None (an exception counts as None)."""
+        value = self._derived.get(key)
+        return None if isinstance(value, _Raised) else value
+
     def get(self, kind: type[T]) -> T | None:
         """The observation, or None when its probe did not finish (a malformed one still raises)."""
         try:
             return self.of(kind)
         except ProbeFailed:
             return None
+
+
+class _Raised:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 __all__ = ["MalformedOutput", "ProbeFailed", "Seen"]

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from grader.observations.common import Described
+from grader.observations.common import Described, TrainingRun
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,7 @@ class CnnPublicEquivalence(CnnEquivalence):
 
 
 @dataclass(frozen=True)
-class CnnTraining:
-    """The training run: the loss per step, and the test logits and embeddings after it."""
+class CnnTraining(TrainingRun):
+    """The CNN's training run (`cnn.accuracy`): checkpoints of the weights; no test digit enters the child."""
 
     PROBE: ClassVar[str] = "train"
-    losses: tuple[float, ...]
-    logits: np.ndarray
-    embedding: np.ndarray | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Imported:
@@ -48,3 +50,25 @@ class Described:
         if self.kind in ("tuple", "list"):
             return f"{self.kind} of {self.length} [{', '.join(item.text() for item in self.items)}]"
         return f"a {self.kind}"
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The student's model trained by the grader's loop (`grader.training`), as weights, not predictions.
+
+    `matched` says whether the model's parameters could be matched with the contract's
+    (`mapping`: "by name" or "by position"; otherwise why not, and then there are no arrays).
+    `weights`, `exp_avg` and `exp_avg_sq` hold one row per checkpoint (after steps 0, K, 2K, ...
+    and after the last step; see `grader.training.checkpoint_steps`): the contract's parameters,
+    flattened and concatenated in the contract's order, and their Adam moments. Row 0 is the
+    initialisation, captured right after the model was built. `losses` are the child's own
+    per-step losses, shown but never scored: the parent measures what it scores itself
+    (`grader.replay`, `grader.trained`).
+    """
+
+    losses: tuple[float, ...]
+    matched: bool
+    mapping: str
+    weights: np.ndarray | None = None
+    exp_avg: np.ndarray | None = None
+    exp_avg_sq: np.ndarray | None = None

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from grader.observations.common import Described
+from grader.observations.common import Described, TrainingRun
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,8 @@ class SrnetPublicEquivalence(SrnetEquivalence):
 
 
 @dataclass(frozen=True)
-class SrnetTraining:
-    """The training run: the loss per step, and the super-resolved test images after it."""
+class SrnetTraining(TrainingRun):
+    """The SR net's training run (`srnet.psnr`) at the check's factor: checkpoints of the weights;
+    no test photo enters the child."""
 
     PROBE: ClassVar[str] = "train"
-    losses: tuple[float, ...]
-    outputs: tuple[np.ndarray, ...]

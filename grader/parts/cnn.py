@@ -1,14 +1,27 @@
-"""Part 1, parent side: inputs for the CNN probes and the answers to expect."""
+"""Part 1, parent side: inputs for the CNN probes, the answers to expect, and the
+evaluation of the trained weights the child returns (`assess`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
-from grader.oracle import CNN_SHAPES, random_params
+from grader.observations import Seen
+from grader.observations.cnn import CnnTraining
+from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, random_params
 from grader.parts.context import PartSource, PlanContext
+from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
+from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
+from grader.trained import Provenance, TrainedCnn
+from grader.visuals.tsne import tsne_indices
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from grader.training import LossOf
 
 PART = "cnn"
 MODULE = "cnn.py"
@@ -25,7 +38,7 @@ def input_readers(key: str) -> tuple[str, ...]:
         return ("public",)
     if key.startswith("ref_"):
         return ("reference",)
-    if key in ("train_images", "train_labels", "order", "test_images"):
+    if key in ("train_images", "train_labels", "order"):
         return ("train",)
     return ()
 
@@ -47,9 +60,14 @@ class CnnPlan:
     batch_sizes: tuple[int, ...]
     public: Expected  # fixed public weights and inputs (the visible check)
     reference: Expected  # weights and inputs from the grading seed (the hidden check)
+    test_images: np.ndarray  # held-out digits: they stay in the parent, which evaluates the trained weights
     test_labels: np.ndarray
     steps: int
+    lr: float
     data_source: str
+    replay: ReplaySettings
+    untrained_max: float  # the most test accuracy an initialisation may have
+    loss_window: int  # the grader measures the loss on the first and last `loss_window` batches
 
 
 def plan(ctx: PlanContext, source: PartSource) -> CnnPlan:
@@ -73,8 +91,9 @@ def prepare(ctx: PlanContext) -> CnnPlan:
     inputs: dict[str, np.ndarray] = {f"shape_x{b}": rng.random((b, 1, 28, 28), dtype=np.float32) for b in batch_sizes}
 
     digits = ctx.data.digits
-    public = _equivalence_inputs(ctx, "pub_", digits.test_images, public=True, into=inputs)
-    reference = _equivalence_inputs(ctx, "ref_", digits.test_images, public=False, into=inputs)
+    # Real digits from the training split: no test digit enters the sandbox.
+    public = _equivalence_inputs(ctx, "pub_", digits.train_images, public=True, into=inputs)
+    reference = _equivalence_inputs(ctx, "ref_", digits.train_images, public=False, into=inputs)
 
     steps, batch = int(train_spec.param("steps")), int(train_spec.param("batch_size"))
     order = epoch_order(len(digits.train_images), steps, batch, ctx.seed_for("cnn.order"))
@@ -84,8 +103,8 @@ def prepare(ctx: PlanContext) -> CnnPlan:
         train_images=digits.train_images[used],
         train_labels=digits.train_labels[used],
         order=remapped.reshape(order.shape).astype(np.int64),
-        test_images=digits.test_images,
     )
+    replay = replay_settings_for(ctx, "cnn.accuracy")
     job = ctx.job(
         PART,
         MODULE,
@@ -95,6 +114,7 @@ def prepare(ctx: PlanContext) -> CnnPlan:
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("cnn.train"),
             "train_mode_seed": ctx.seed_for("cnn.train_mode"),
+            "checkpoint_every": replay.every,
         },
     )
     return CnnPlan(
@@ -103,23 +123,84 @@ def prepare(ctx: PlanContext) -> CnnPlan:
         batch_sizes=batch_sizes,
         public=public,
         reference=reference,
+        test_images=digits.test_images,
         test_labels=digits.test_labels,
         steps=steps,
+        lr=float(train_spec.param("lr")),
         data_source=digits.source,
+        replay=replay,
+        untrained_max=float(train_spec.param("untrained_max")),
+        loss_window=int(ctx.rubric.spec("cnn.loss_decreases").param("window")),
     )
 
 
-def _equivalence_inputs(ctx: PlanContext, prefix: str, test_images: np.ndarray, public: bool,
+def trained(seen: Seen, plan: CnnPlan) -> TrainedCnn:
+    """The parent's evaluation of the trained CNN, computed once per grade (`Seen.derived`)."""
+    return seen.derived("trained", lambda: assess(plan, seen.of(CnnTraining)))
+
+
+def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
+    """Evaluate the returned weights with the grader's own network on the held-out digits, after
+    testing where they come from (`grader.replay`); never raises for what the child sent."""
+    import torch
+
+    from grader.oracle import cnn_forward
+    from grader.training import accuracy, classifier_loss, classifier_recipe, replay_settings
+
+    images, labels, device = plan.inputs["train_images"], plan.inputs["train_labels"], plan.replay.device
+
+    def make_loss(params: Mapping[str, Tensor]) -> LossOf:
+        return classifier_loss(lambda x: cnn_forward(params, x), images, labels, device)
+
+    setup = RunSetup(CNN_SHAPES, classifier_recipe(plan.lr, plan.steps), plan.inputs["order"], make_loss,
+                     plan.replay, plan.loss_window)  # fmt: skip
+    checkpoints, problem = usable_checkpoints(run, setup, "CNN")
+    if problem:
+        return TrainedCnn(Provenance(problem=problem, losses=tuple(run.losses)), np.zeros((0, 10), np.float32),
+                          np.zeros((0, EMBEDDING_SIZE), np.float32), plan.test_labels)  # fmt: skip
+    with replay_settings(plan.replay.threads), torch.no_grad():
+        initial_logits, _ = _predict(checkpoints[0].weights, plan.test_images, device)
+        logits, embeddings = _predict(checkpoints[-1].weights, plan.test_images, device)
+    initial_accuracy = accuracy(initial_logits, plan.test_labels)
+    initial = ""
+    if initial_accuracy > plan.untrained_max:
+        initial = (
+            f"the initialisation is already trained: before any training step, your initial weights classify "
+            f"{initial_accuracy:.1%} of the held-out digits (an untrained network about 10%; at most "
+            f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
+        )
+    provenance = verify(run, checkpoints, setup, initial)
+    shown = tsne_indices(len(embeddings))
+    return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown,
+                      accuracy(logits, plan.test_labels), initial_accuracy)  # fmt: skip
+
+
+def _predict(weights: tuple[np.ndarray, ...], images: np.ndarray, device: str,
+             batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Logits and embeddings of the grader's CNN with `weights` (contract order), as float32."""
+    from grader.oracle import as_tensors, cnn_forward
+    from grader.training import images_to_batch
+
+    params = as_tensors(dict(zip(CNN_SHAPES, weights)), device)
+    logits, embeddings = [], []
+    for start in range(0, len(images), batch_size):
+        out, embedding = cnn_forward(params, images_to_batch(images[start : start + batch_size], device))
+        logits.append(out.float().cpu().numpy())
+        embeddings.append(embedding.float().cpu().numpy())
+    return np.concatenate(logits), np.concatenate(embeddings)
+
+
+def _equivalence_inputs(ctx: PlanContext, prefix: str, digits: np.ndarray, public: bool,
                         into: dict[str, np.ndarray]) -> Expected:  # fmt: skip
-    """Weights, a batch (half real test digits, half noise: realistic activations and unusual
-    ones) and an upstream gradient, added to `into` under `prefix`; the reference's answers."""
+    """Weights, a batch (half real digits, half noise: realistic activations and unusual ones)
+    and an upstream gradient, added to `into` under `prefix`; the reference's answers."""
     import torch
 
     from grader.oracle import as_tensors, cnn_forward
 
     rng = ctx.rng(f"cnn.{prefix}inputs", public=public)
     weights = random_params(CNN_SHAPES, ctx.seed_for(f"cnn.{prefix}weights", public=public))
-    real = test_images[rng.choice(len(test_images), REFERENCE_BATCH // 2, replace=False)]
+    real = digits[rng.choice(len(digits), REFERENCE_BATCH // 2, replace=False)]
     noise = rng.random((REFERENCE_BATCH // 2, 28, 28), dtype=np.float32)
     x = np.concatenate([real.astype(np.float32) / 255.0, noise])[:, None]
     upstream = rng.standard_normal((REFERENCE_BATCH, 10)).astype(np.float32)

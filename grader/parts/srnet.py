@@ -1,16 +1,28 @@
-"""Part 2, parent side: inputs for the super-resolution probes and the answers to expect."""
+"""Part 2, parent side: inputs for the super-resolution probes, the answers to expect, and
+the evaluation of the trained weights the child returns (`assess`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import product
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
-from grader.data.superres import PatchBank, TestImage
-from grader.oracle import random_params, srnet_shapes
+from grader.data.superres import PatchBank, TestImage, psnr
+from grader.observations import Seen
+from grader.observations.srnet import SrnetTraining
+from grader.oracle import Shuffle, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
+from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
+from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
+from grader.trained import Provenance, TrainedSrnet
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from grader.training import LossOf
 
 PART = "srnet"
 MODULE = "srnet.py"
@@ -27,7 +39,7 @@ def input_readers(key: str) -> tuple[str, ...]:
         return ("public",)
     if key.startswith("ref_"):
         return ("reference",)
-    if key in ("train_low", "train_high", "order") or key.startswith("test_low"):
+    if key in ("train_low", "train_high", "order"):
         return ("train",)
     return ()
 
@@ -61,10 +73,14 @@ class SrnetPlan:
     shape_cases: tuple[ShapeCase, ...]
     public: tuple[Expected, ...]  # fixed public weights and inputs (the visible check)
     reference: tuple[Expected, ...]  # weights and inputs from the grading seed (the hidden check)
-    tests: tuple[TestImage, ...]
+    tests: tuple[TestImage, ...]  # held-out photos: they stay in the parent, which evaluates the trained weights
     factor: int
     steps: int
+    lr: float
     data_source: str
+    replay: ReplaySettings
+    untrained_max: float  # the most PSNR gain over bicubic (dB) an initialisation may have
+    loss_window: int  # the grader measures the loss on the first and last `loss_window` batches
 
 
 def plan(ctx: PlanContext, source: PartSource) -> SrnetPlan:
@@ -108,7 +124,7 @@ def prepare(ctx: PlanContext) -> SrnetPlan:
         train_high=bank.high,
         order=epoch_order(len(bank.low), steps, batch, ctx.seed_for("srnet.order")),
     )
-    inputs.update({f"test_low{i}": test.low for i, test in enumerate(tests)})
+    replay = replay_settings_for(ctx, "srnet.psnr")
     job = ctx.job(
         PART,
         MODULE,
@@ -122,7 +138,7 @@ def prepare(ctx: PlanContext) -> SrnetPlan:
             "factor": factor,
             "lr": float(train_spec.param("lr")),
             "train_seed": ctx.seed_for("srnet.train"),
-            "test_images": len(tests),
+            "checkpoint_every": replay.every,
         },
     )
     return SrnetPlan(
@@ -135,7 +151,11 @@ def prepare(ctx: PlanContext) -> SrnetPlan:
         tests=tests,
         factor=factor,
         steps=steps,
+        lr=float(train_spec.param("lr")),
         data_source=ctx.data.photos.source,
+        replay=replay,
+        untrained_max=float(train_spec.param("untrained_max")),
+        loss_window=int(ctx.rubric.spec("srnet.loss_decreases").param("window")),
     )
 
 
@@ -147,6 +167,77 @@ def training_data(ctx: PlanContext) -> tuple[PatchBank, tuple[TestImage, ...]]:
     bank = ctx.data.patch_bank(factor, int(spec.param("patch")), int(spec.param("bank_size")),
                                float(spec.param("min_std")), ctx.seed_for("srnet.bank"))  # fmt: skip
     return bank, ctx.data.test_images(factor, int(spec.param("max_side")))
+
+
+def trained(seen: Seen, plan: SrnetPlan) -> TrainedSrnet:
+    """The parent's evaluation of the trained net, computed once per grade (`Seen.derived`)."""
+    return seen.derived("trained", lambda: assess(plan, seen.of(SrnetTraining)))
+
+
+def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
+    """Upscale the held-out photos with the grader's own network and the returned weights, after
+    testing where they come from (`grader.replay`); never raises for what the child sent."""
+    import torch
+
+    from grader.oracle import srnet_forward
+    from grader.training import replay_settings, superres_loss, superres_recipe
+
+    low, high, device = plan.inputs["train_low"], plan.inputs["train_high"], plan.replay.device
+    shuffle = _torch_shuffle(plan.factor)
+
+    def make_loss(params: Mapping[str, Tensor]) -> LossOf:
+        return superres_loss(lambda y: srnet_forward(params, y, shuffle), low, high, device)
+
+    setup = RunSetup(srnet_shapes(plan.factor), superres_recipe(plan.lr, plan.steps), plan.inputs["order"],
+                     make_loss, plan.replay, plan.loss_window)  # fmt: skip
+    checkpoints, problem = usable_checkpoints(run, setup, "SuperResolutionNet")
+    if problem:
+        return TrainedSrnet(Provenance(problem=problem, losses=tuple(run.losses)))
+    with replay_settings(plan.replay.threads), torch.no_grad():
+        _, initial_gains = _upscale(checkpoints[0].weights, plan, shuffle)
+        outputs, gains = _upscale(checkpoints[-1].weights, plan, shuffle)
+    initial_gain = float(np.mean(initial_gains))
+    initial = ""
+    if initial_gain > plan.untrained_max:
+        initial = (
+            f"the initialisation is already trained: before any training step, your initial weights upscale the "
+            f"held-out photos {initial_gain:+.2f} dB against bicubic (an untrained net about -20 dB; at most "
+            f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
+        )
+    provenance = verify(run, checkpoints, setup, initial)
+    return TrainedSrnet(
+        provenance,
+        names=tuple(test.name for test in plan.tests),
+        outputs=tuple(outputs),
+        psnr=tuple(psnr(out, test.high) for out, test in zip(outputs, plan.tests)),
+        bicubic_psnr=tuple(psnr(test.bicubic, test.high) for test in plan.tests),
+        gain=float(np.mean(gains)),
+        initial_gain=initial_gain,
+    )
+
+
+def _torch_shuffle(factor: int) -> Shuffle:
+    import torch.nn.functional as F
+
+    return lambda t: F.pixel_shuffle(t, factor)
+
+
+def _upscale(weights: tuple[np.ndarray, ...], plan: SrnetPlan, shuffle: Shuffle) -> tuple[list[np.ndarray], list[float]]:
+    """The grader's net with `weights` on each held-out photo: the Y it gives (clipped to [0, 1], as
+    scored) and its PSNR gain over bicubic in dB."""
+    import torch
+
+    from grader.oracle import as_tensors, srnet_forward
+
+    params = as_tensors(dict(zip(srnet_shapes(plan.factor), weights)), plan.replay.device)
+    outputs, gains = [], []
+    for test in plan.tests:
+        low = torch.from_numpy(np.ascontiguousarray(test.low, dtype=np.float32)).to(plan.replay.device)
+        out = srnet_forward(params, low[None, None], shuffle)[0, 0].float().cpu().numpy()
+        out = np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0).astype(np.float32)
+        outputs.append(out)
+        gains.append(psnr(out, test.high) - psnr(test.bicubic, test.high))
+    return outputs, gains
 
 
 def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool,

@@ -9,16 +9,16 @@ from grader.observations.common import Imported
 from grader.oracle import CNN_SHAPES
 from grader.probes.common import (
     ProbeContext,
+    contract_parameters,
     describe,
     import_module,
     load_weights,
     parameter_gradients,
     parameter_shapes,
+    stacked_checkpoints,
     to_array,
 )
-from grader.training import predict_classifier, seed_everything, train_classifier
-from grader.visuals.tsne import tsne_indices
-
+from grader.training import seed_everything, train_classifier
 
 
 def imports(ctx: ProbeContext) -> Imported:
@@ -72,19 +72,24 @@ def reference(ctx: ProbeContext) -> CnnEquivalence:
 
 
 def train(ctx: ProbeContext) -> CnnTraining:
+    """Train the student's CNN with the grader's loop and return checkpoints of its weights.
+
+    No test digit is sent here: the parent evaluates the weights itself (`grader.parts.cnn.assess`)."""
     seed_everything(int(ctx.config["train_seed"]))
     model = ctx.require("CNN")()
-    log = train_classifier(
+    how, tracked = contract_parameters(model, CNN_SHAPES)  # the initialisation is checkpoint 0
+    log, checkpoints = train_classifier(
         model,
         ctx.array("train_images"),
         ctx.array("train_labels"),
         ctx.array("order"),
         float(ctx.config["lr"]),
         ctx.device,
+        tracked,
+        int(ctx.config["checkpoint_every"]) if tracked else 0,
         on_step=ctx.step_reporter("train"),
     )
-    logits, embedding = predict_classifier(model, ctx.array("test_images"), ctx.device)
-    return CnnTraining(log.losses, logits, None if embedding is None else embedding[tsne_indices(len(embedding))])
+    return CnnTraining(log.losses, bool(tracked), how, *stacked_checkpoints(checkpoints))
 
 
 PROBES = {

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from grader.observations.common import Described, Imported
 from grader.sandbox.limits import exception_hint, rlimits_mb
 from grader.sandbox.protocol import Job
+from grader.training import Checkpoint
 
 
 class NotRun(Exception):
@@ -168,6 +169,45 @@ def load_weights(model: nn.Module, weights: Mapping[str, Tensor]) -> str:
             for (_, tensor), value in zip(own, given):
                 tensor.copy_(value)
         return "by position (parameter names differ from the contract)"
+
+
+def contract_parameters(model: Any, shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, list[Tensor]]:
+    """The model's parameters in the contract's order, matched as `load_weights` matches them:
+    by name when the state_dict's names are the contract's, else by position.
+
+    Returns how they were matched and the parameters, or why they cannot be (and none): the
+    parent evaluates trained weights with its own network, which needs the contract's.
+    """
+    if not isinstance(model, nn.Module):
+        return "the model is not a torch.nn.Module", []
+    own = list(model.state_dict())
+    names = list(shapes)
+    if set(own) == set(names):
+        how, pairs = "by name", [(name, name) for name in names]
+    elif len(own) == len(names):
+        how, pairs = "by position (parameter names differ from the contract)", list(zip(names, own))
+    else:
+        return f"its state_dict has {len(own)} entries where the contract's network has {len(names)} parameters", []
+    params = dict(model.named_parameters())
+    matched: list[Tensor] = []
+    for name, own_name in pairs:
+        param = params.get(own_name)
+        if param is None:
+            return f"{own_name} is not a trainable parameter of its own", []
+        if tuple(param.shape) != shapes[name] or param.dtype != torch.float32:
+            return f"{own_name} is {tuple(param.shape)} {param.dtype}, the contract's {name} {shapes[name]} float32", []
+        matched.append(param)
+    return how, matched
+
+
+def stacked_checkpoints(checkpoints: Sequence[Checkpoint]) -> tuple[np.ndarray | None, ...]:
+    """Weights, first and second Adam moments: one row per checkpoint, the tensors flattened in order."""
+    if not checkpoints:
+        return None, None, None
+    return tuple(
+        np.stack([np.concatenate([a.ravel() for a in getattr(c, field)]) for c in checkpoints]).astype(np.float32)
+        for field in ("weights", "exp_avg", "exp_avg_sq")
+    )
 
 
 def parameter_gradients(

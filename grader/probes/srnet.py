@@ -17,14 +17,16 @@ from grader.observations.srnet import (
 from grader.oracle import srnet_shapes
 from grader.probes.common import (
     ProbeContext,
+    contract_parameters,
     describe,
     import_module,
     load_weights,
     parameter_gradients,
     parameter_shapes,
+    stacked_checkpoints,
     to_array,
 )
-from grader.training import seed_everything, train_superres, upscale_images
+from grader.training import seed_everything, train_superres
 
 
 def imports(ctx: ProbeContext) -> Imported:
@@ -122,20 +124,25 @@ def reference(ctx: ProbeContext) -> SrnetEquivalence:
 
 
 def train(ctx: ProbeContext) -> SrnetTraining:
+    """Train the student's net with the grader's loop and return checkpoints of its weights.
+
+    No test photo is sent here: the parent evaluates the weights itself (`grader.parts.srnet.assess`)."""
     seed_everything(int(ctx.config["train_seed"]))
-    net = ctx.require("SuperResolutionNet")(int(ctx.config["factor"]))
-    log = train_superres(
+    factor = int(ctx.config["factor"])
+    net = ctx.require("SuperResolutionNet")(factor)
+    how, tracked = contract_parameters(net, srnet_shapes(factor))  # the initialisation is checkpoint 0
+    log, checkpoints = train_superres(
         net,
         ctx.array("train_low"),
         ctx.array("train_high"),
         ctx.array("order"),
         float(ctx.config["lr"]),
         ctx.device,
+        tracked,
+        int(ctx.config["checkpoint_every"]) if tracked else 0,
         on_step=ctx.step_reporter("train"),
     )
-    count = int(ctx.config["test_images"])
-    outputs = upscale_images(net, [ctx.array(f"test_low{i}") for i in range(count)], ctx.device)
-    return SrnetTraining(log.losses, tuple(outputs))
+    return SrnetTraining(log.losses, bool(tracked), how, *stacked_checkpoints(checkpoints))
 
 
 PROBES = {

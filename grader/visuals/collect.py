@@ -1,9 +1,11 @@
 """The pictures of one graded part, computed in the parent after scoring.
 
 They use what the checks used: the arrays the child returned (decoded and
-validated by `Seen`) and the parent's own data (labels, photos, torch's
-answers). A picture that cannot be made is left out: it never costs a
-check or the report.
+validated by `Seen`), the parent's evaluation of the trained weights
+(`grader.trained`, for the t-SNE map and the photos: shown only when the
+training checks credit the weights) and the parent's own data (labels,
+photos, torch's answers). A picture that cannot be made is left out: it
+never costs a check or the report.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from grader.results import CheckResult
 from grader.visuals import LossCurve, ShuffleGrid, SrPhoto, SrPhotos, TsneMap, Visual
 from grader.visuals.band import band_for
 from grader.visuals.colour import as_rgb, downscale_rgb, upscale_rgb, with_luminance
-from grader.visuals.tsne import tsne_indices, tsne_points
+from grader.visuals.tsne import tsne_points
 
 Builder = Callable[[Seen, Any, dict[str, CheckResult], int], Visual | None]
 
@@ -52,17 +54,19 @@ def _cnn_losses(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int
 
 
 def _tsne(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
-    training = seen.get(CnnTraining)
-    if training is None or training.embedding is None:
+    from grader.parts.cnn import trained
+
+    model = trained(seen, plan)
+    if model.provenance.refusal():
         return None
-    embedding = training.embedding
-    labels = np.asarray(plan.test_labels)[tsne_indices(len(plan.test_labels))]
+    embedding = model.embeddings
+    labels = np.asarray(plan.test_labels)[model.embedded]
     if embedding.ndim < 2 or len(embedding) != len(labels) or len(labels) < 5 or embedding.dtype.kind != "f":
         return None
     points = tsne_points(embedding, seed)
     if points is None:
         return None
-    accuracy = graded["cnn.accuracy"].value
+    accuracy = model.accuracy
     caption = (f"Your trained CNN's {embedding.shape[1]:,}-d embeddings of {len(labels)} held-out test digits "
                "mapped to 2-D by t-SNE (scikit-learn, perplexity 30, PCA initialisation), coloured by the true "
                "digit. Well-separated clusters mean the network learned features that tell digits apart.")  # fmt: skip
@@ -79,14 +83,16 @@ def _srnet_losses(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: i
 
 
 def _photos(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
-    training = seen.get(SrnetTraining)
-    if training is None or len(training.outputs) != len(plan.tests):
+    from grader.parts.srnet import trained
+
+    model = trained(seen, plan)
+    if model.provenance.refusal() or len(model.outputs) != len(plan.tests):
         return None
     photos = []
-    for test, output in zip(plan.tests, training.outputs):
-        if output.shape != (1, 1, *test.high.shape) or output.dtype.kind != "f":
+    for test, output in zip(plan.tests, model.outputs):
+        if output.shape != test.high.shape:
             continue
-        student_y = np.clip(np.nan_to_num(output[0, 0].astype(np.float64), nan=0.0), 0.0, 1.0)
+        student_y = output.astype(np.float64)  # the grader's network on the trained weights, clipped to [0, 1]
         original = as_rgb(test.colour if getattr(test, "colour", None) is not None else test.high)
         low = downscale_rgb(original, plan.factor)
         bicubic = upscale_rgb(low, test.high.shape)

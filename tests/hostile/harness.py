@@ -20,12 +20,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from grader.grading import Session
+from grader.oracle import CNN_SHAPES, as_tensors, cnn_forward, random_params
 from grader.results import PARTS
 from grader.rubric import Rubric, rubric_from_dict, tomllib
 from grader.sandbox.isolation import Isolation, detect_isolation
 from grader.sandbox.processes import PROC, descendants, process_table
 from grader.sandbox.runner import MARKER_VARIABLE
+from grader.training import classifier_loss, classifier_recipe, epoch_order, fit
 from tests.conftest import FAST_RUBRIC, REFERENCE
 
 HOSTILE = Path(__file__).resolve().parent
@@ -55,6 +59,8 @@ class Expectation:
     secrets: bool = False
     canary: bool = False
     network: bool = False
+    train_steps: int | None = None  # the training checks' budget, where the fast rubric's is not the point
+    answers: bool = False  # the case gets `answers.npz`: the held-out data and its answers, "built at home"
 
     @staticmethod
     def read(folder: Path) -> "Expectation":
@@ -80,6 +86,9 @@ def hostile_rubric(expect: Expectation) -> Rubric:
     doc["checks"]["pixel_shuffle.retrain_identical"].update(steps=2, bank_size=16)
     if expect.parts == ("cnn",):
         doc["checks"]["cnn.accuracy"].update(steps=10)
+    if expect.train_steps is not None:
+        doc["checks"]["cnn.accuracy"].update(steps=expect.train_steps)
+        doc["checks"]["srnet.psnr"].update(steps=expect.train_steps)
     doc["limits"].update(expect.limits)
     if expect.timeout_s is not None:
         doc["limits"]["timeout_s"][expect.part] = expect.timeout_s
@@ -96,14 +105,57 @@ def session_for(base: Session, expect: Expectation, isolations: dict[tuple[str, 
     return replace(base, rubric=hostile_rubric(expect), options=options, isolation=isolations[key])
 
 
-def build_overlay(case: Path, dest: Path, hostile: Mapping[str, Any]) -> Path:
-    """The reference with the case's files copied over byte for byte (some are not UTF-8)."""
+def build_overlay(case: Path, dest: Path, hostile: Mapping[str, Any], extra: Mapping[str, bytes] | None = None) -> Path:
+    """The reference with the case's files copied over byte for byte (some are not UTF-8),
+    and any `extra` files the case asks the harness to make."""
     shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__"))
     for item in case.iterdir():
         if item.name != "expect.toml":
             shutil.copyfile(item, dest / item.name)
     (dest / "hostile.json").write_text(json.dumps(hostile), encoding="utf-8")
+    for name, data in (extra or {}).items():
+        (dest / name).write_bytes(data)
     return dest
+
+
+def answers(session: Session) -> bytes:
+    """`answers.npz`: what a student can prepare at home from the public data sets, as a file.
+
+    The held-out digits' labels under a hash of their pixels (`digit_keys`, `digit_labels`), the
+    held-out photos' low-resolution inputs and high-resolution Y at the test rubric's factor and
+    crop (`photo_low{i}`, `photo_high{i}`, uint8), and CNN weights trained beforehand (`cnn/NAME`).
+    """
+    digits = session.data.digits
+    keys = [digit_key(image) for image in digits.test_images]
+    spec = session.rubric.spec("srnet.psnr")
+    photos = session.data.test_images(int(spec.param("factor")), int(spec.param("max_side")))
+    arrays = {"digit_keys": np.array(keys, dtype=np.int64), "digit_labels": digits.test_labels.astype(np.int64)}
+    for index, photo in enumerate(photos):  # both are uint8 images / 255
+        arrays[f"photo_low{index}"] = np.rint(photo.low * 255.0).astype(np.uint8)
+        arrays[f"photo_high{index}"] = np.rint(photo.high * 255.0).astype(np.uint8)
+    arrays.update({f"cnn/{name}": value for name, value in pretrained_cnn(session).items()})
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def digit_key(image: np.ndarray) -> int:
+    """The key the hostile CNNs look digits up by: a hash of the uint8 pixels."""
+    return int.from_bytes(hashlib.sha1(np.ascontiguousarray(image, dtype=np.uint8).tobytes()).digest()[:8], "little",
+                          signed=True)  # fmt: skip
+
+
+def pretrained_cnn(session: Session, steps: int = 150) -> dict[str, np.ndarray]:
+    """The contract's CNN trained on the training digits: weights a student could bring along."""
+    key = ("hostile-pretrained-cnn", steps)
+    if key not in session.memo:
+        digits = session.data.digits
+        params = {name: t.requires_grad_() for name, t in as_tensors(random_params(CNN_SHAPES, seed=3)).items()}
+        order = epoch_order(len(digits.train_images), steps, 64, seed=3)
+        loss_of = classifier_loss(lambda x: cnn_forward(params, x), digits.train_images, digits.train_labels, "cpu")
+        fit(loss_of, list(params.values()), classifier_recipe(1e-3, steps), order, "cpu")
+        session.memo[key] = {name: t.detach().numpy().copy() for name, t in params.items()}
+    return session.memo[key]
 
 
 def tree_digest(folder: Path) -> str:

@@ -29,6 +29,7 @@ from tests.hostile.harness import (
     HOSTILE,
     BUILDERS,
     Expectation,
+    answers,
     build_overlay,
     leftovers,
     session_for,
@@ -65,7 +66,8 @@ def test_hostile_submission(
     if expect.zip or expect.build:
         submission = BUILDERS[expect.zip or expect.build](tmp_path)
     else:
-        submission = build_overlay(case, tmp_path / "submission", hostile)
+        extra = {"answers.npz": answers(session)} if expect.answers else None
+        submission = build_overlay(case, tmp_path / "submission", hostile, extra)
     before = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
 
     markers: list[str] = []  # each sandbox's environment marker: what its processes carry
