@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from grader.optim import Adam, Moments
 from grader.oracle import as_tensors, srnet_forward, srnet_shapes
 from grader.replay import ADAM_BETAS
 
@@ -66,9 +67,11 @@ class Recipe:
             return self.lr * (0.5 * (1.0 + math.cos(math.pi * step / self.steps)))
         return self.lr
 
-    def optimizer_for(self, params: Sequence[Tensor]) -> torch.optim.Optimizer:
-        kind = torch.optim.AdamW if self.optimizer == "adamw" else torch.optim.Adam
-        return kind(params, lr=self.lr_at(0), betas=ADAM_BETAS, weight_decay=self.weight_decay)
+    def optimizer_for(self, params: Sequence[Tensor]) -> Adam:
+        """`torch.optim.AdamW` / `Adam` with these settings, bit for bit (`grader.optim`), without the
+        second that `torch.optim` costs every process that trains (the child and the parent's replay)."""
+        return Adam(list(params), self.lr_at(0), ADAM_BETAS, weight_decay=self.weight_decay,
+                    decoupled=self.optimizer == "adamw")  # fmt: skip
 
 
 def classifier_recipe(lr: float, steps: int) -> Recipe:
@@ -140,8 +143,7 @@ def fit(
         saved.append(snapshot(optimizer, tracked, 0))
     losses = []
     for step in range(begin, end):
-        for group in optimizer.param_groups:
-            group["lr"] = recipe.lr_at(step)
+        optimizer.lr = recipe.lr_at(step)
         optimizer.zero_grad()
         loss = loss_of(torch.from_numpy(order[step]).to(device))
         loss.backward()
@@ -154,30 +156,37 @@ def fit(
     return TrainLog(tuple(losses)), saved
 
 
-def snapshot(optimizer: torch.optim.Optimizer, tracked: Sequence[Tensor], step: int) -> Checkpoint:
+def snapshot(optimizer: Adam, tracked: Sequence[Tensor], step: int) -> Checkpoint:
     """Copies of the tracked parameters and their Adam moments (zeros where there are none yet)."""
+    states = _states(optimizer)
     weights, first, second = [], [], []
     for param in tracked:
-        state = optimizer.state.get(param, {})
+        state = states.get(id(param), Moments())
         weights.append(_array(param))
-        first.append(_array(state["exp_avg"]) if "exp_avg" in state else np.zeros(param.shape, np.float32))
-        second.append(_array(state["exp_avg_sq"]) if "exp_avg_sq" in state else np.zeros(param.shape, np.float32))
+        zeros = np.zeros(param.shape, np.float32)
+        first.append(_array(state.exp_avg) if state.exp_avg is not None else zeros)
+        second.append(_array(state.exp_avg_sq) if state.exp_avg_sq is not None else zeros)
     return Checkpoint(step, tuple(weights), tuple(first), tuple(second))
 
 
-def _resume(optimizer: torch.optim.Optimizer, params: Sequence[Tensor], start: Checkpoint, device: str) -> None:
-    """Load a checkpoint into `params` and the optimiser, as torch's own state after `start.step` steps."""
+def _states(optimizer: Adam) -> dict[int, Moments]:
+    """Each parameter's optimiser state, by the parameter's identity (tensors hash by identity too)."""
+    return {id(param): state for param, state in zip(optimizer.params, optimizer.states)}
+
+
+def _resume(optimizer: Adam, params: Sequence[Tensor], start: Checkpoint, device: str) -> None:
+    """Load a checkpoint into `params` and the optimiser, as its own state after `start.step` steps."""
     with torch.no_grad():
         for param, weights in zip(params, start.weights, strict=True):
             param.copy_(torch.from_numpy(np.asarray(weights)))
     if start.step == 0:
         return
+    states = _states(optimizer)
     for param, first, second in zip(params, start.exp_avg, start.exp_avg_sq, strict=True):
-        optimizer.state[param] = {
-            "step": torch.tensor(float(start.step)),
-            "exp_avg": torch.from_numpy(np.array(first, dtype=np.float32)).to(device),
-            "exp_avg_sq": torch.from_numpy(np.array(second, dtype=np.float32)).to(device),
-        }
+        state = states[id(param)]
+        state.step = start.step
+        state.exp_avg = torch.from_numpy(np.array(first, dtype=np.float32)).to(device)
+        state.exp_avg_sq = torch.from_numpy(np.array(second, dtype=np.float32)).to(device)
 
 
 def _array(tensor: Tensor) -> np.ndarray:

@@ -121,6 +121,29 @@ def test_checkpoints_hold_the_weights_and_adam_state_that_resume_the_run_bit_for
     assert resumed.losses == log.losses[10:20]
 
 
+def test_the_loop_trains_as_torch_optim_does_bit_for_bit() -> None:
+    """The loop steps with `grader.optim` (no torch._dynamo): the assignment's AdamW and the
+    example's Adam with its LambdaLR cosine give the very weights torch.optim gives, so the
+    calibrated values and a student's own notebook run are unchanged."""
+    images, labels = _digits()
+    order = epoch_order(128, 12, 16, 0)
+    for recipe in (Recipe("adamw", 1e-2, 12), superres_recipe(1e-2, 12)):
+        seed_everything(0)
+        ours, theirs = TinyClassifier(), TinyClassifier()
+        theirs.load_state_dict(ours.state_dict())
+        fit(classifier_loss(ours, images, labels, "cpu"), list(ours.parameters()), recipe, order, "cpu")
+        kind = torch.optim.AdamW if recipe.optimizer == "adamw" else torch.optim.Adam
+        optimizer = kind(theirs.parameters(), lr=recipe.lr)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: recipe.lr_at(t) / recipe.lr)
+        loss_of = classifier_loss(theirs, images, labels, "cpu")
+        for step in range(12):
+            optimizer.zero_grad()
+            loss_of(torch.from_numpy(order[step])).backward()
+            optimizer.step()
+            schedule.step()
+        assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), theirs.parameters())), recipe
+
+
 def test_a_cosine_schedule_is_the_lambda_schedule_of_the_pytorch_example() -> None:
     recipe = superres_recipe(2.0, 10)
     assert recipe.optimizer == "adam" and recipe.weight_decay == 0.0
