@@ -342,7 +342,7 @@ def notebook_deep_json(dest: Path) -> Path:
 def notebook_deep_code(dest: Path) -> Path:
     cells = _reference_cells()
     cells.insert(0, "x = " + "-" * 100_000 + "1\n")  # too deep for Python's parser
-    cells.insert(1, "K = torch" + ".nn" * 900 + ".f()\n")  # parses, too deep for ast.unparse
+    cells.insert(1, "K = torch" + ".nn" * 900 + ".f()\n")  # parses; too deep for recursive helpers
     cells.insert(2, "y = " + "(" * 250 + "1" + ")" * 250 + "\n")  # past Python's own limit: a syntax error
     return _notebook(dest / "submission.ipynb", cells)
 
