@@ -7,6 +7,7 @@ the report are unaffected, and every check gets a result.
 
 from __future__ import annotations
 
+import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -235,8 +236,20 @@ class _Scored:
 def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     """Evaluate the part's checks on what its child left, then the report's pictures.
 
-    On one core, while the other parts may still train on the others: the replay keeps to the
-    rubric's thread count (`grader.training.replay_settings`), the t-SNE to one thread."""
+    On one core, while the other parts may still train on the others: torch keeps to one thread
+    (the replay to the rubric's count, `grader.training.replay_settings`), the t-SNE too."""
+    torch = sys.modules.get("torch")  # imported beforehand where scoring needs it (`_import_training`)
+    before = torch.get_num_threads() if torch is not None else 0
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        return _score(session, name, run, plan)
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
+
+
+def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     started = time.monotonic()
     part = run.part
     specs = {spec.name: spec for spec in session.rubric.for_part(part)}
