@@ -90,7 +90,9 @@ def main(argv: list[str]) -> None:
     import einops  # noqa: F401  # also: before the scratch folder joins sys.path, no einops.py of theirs
     import numpy  # noqa: F401
     import torch  # noqa: F401
-    import torch._dynamo  # noqa: F401  # torch.optim imports it on first use: seconds in every child otherwise
+    # Something the children run still loads torch._dynamo lazily (not torch.optim: grader.optim steps
+    # the training), a second or two in each child otherwise (measured, docs/performance.md).
+    import torch._dynamo  # noqa: F401
 
     import grader.probes.cnn  # noqa: F401
     import grader.probes.pixel_shuffle  # noqa: F401
