@@ -90,9 +90,7 @@ def main(argv: list[str]) -> None:
     import einops  # noqa: F401  # also: before the scratch folder joins sys.path, no einops.py of theirs
     import numpy  # noqa: F401
     import torch  # noqa: F401
-    # Something the children run still loads torch._dynamo lazily (not torch.optim: grader.optim steps
-    # the training), a second or two in each child otherwise (measured, docs/performance.md).
-    import torch._dynamo  # noqa: F401
+    # Not torch._dynamo (a second more): the grader's training steps with grader.optim, not torch.optim.
 
     import grader.probes.cnn  # noqa: F401
     import grader.probes.pixel_shuffle  # noqa: F401
