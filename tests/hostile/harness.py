@@ -56,6 +56,7 @@ class Expectation:
     zip: str = ""  # a zip builder below
     build: str = ""  # any builder below (zips, notebooks): the submission is what it returns
     submission: str = ""  # the name the report must give the submission
+    submit: str = ""  # a file of the overlay to grade instead of the folder (a notebook next to the parts)
     secrets: bool = False
     canary: bool = False
     network: bool = False
