@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from grader.einops_patterns import EinopsCall, read_call
-from grader.static.names import External, Scope
+from grader.static.names import External, ModuleRef, Scope
 from grader.static.program import Program
 from grader.static.reach import Reached, reach
 
@@ -113,9 +113,11 @@ def _read(program: Program, skip: frozenset[str]) -> ShuffleScan:
         for target in Scope(program.main, program).resolve(name):
             if isinstance(target, External) and _is_torch_shuffle(target.path):
                 references.append(f"{program.main.label}: {name} is {target.path}")
+    printed = _printed_comparisons(reached)
     for unit in reached.units:
         for node, scope in reached.nodes(unit):
-            references += _torch_references(node, scope)
+            if id(node) not in printed:
+                references += _torch_references(node, scope)
             tampering += _tampering(node, scope)
     calls, used_ids = _einops_calls(reached)
     running_ids = {id(node) for unit in reached.units for node, _ in reached.nodes(unit)}
@@ -130,6 +132,28 @@ def _read(program: Program, skip: frozenset[str]) -> ShuffleScan:
     tampering += [p for p in program.problems]
     return ShuffleScan(None, _unique(references), _first_per_place(tampering), tuple(calls), _unique(unreached),
                        _unique(unused), tuple(program.problems), files)  # fmt: skip
+
+
+def _printed_comparisons(reached: Reached) -> set[int]:
+    """Torch's pixel shuffle called inside a top-level `print(...)` of a module: a self-test such as
+    `print(torch.equal(pixel_shuffle(x, 2), F.pixel_shuffle(x, 2)))`. Only the callee is excused:
+    its result is the child's poisoned NaN (the statement runs after the poisoning), and a print
+    binds nothing the entry points read; the same name passed on or stored still counts."""
+    excused: set[int] = set()
+    for unit in reached.units:
+        if not isinstance(unit, ModuleRef):
+            continue
+        scope = Scope(unit.source, reached.program)
+        for statement in unit.source.tree.body:
+            call = statement.value if isinstance(statement, ast.Expr) else None
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"):
+                continue
+            if any(not isinstance(t, External) or t.path != "builtins.print" for t in scope.resolve("print")):
+                continue
+            if any(isinstance(n, (ast.NamedExpr, ast.Lambda)) for n in ast.walk(call)):
+                continue
+            excused.update(id(n.func) for n in ast.walk(call) if isinstance(n, ast.Call))
+    return excused
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:

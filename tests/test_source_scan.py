@@ -176,3 +176,17 @@ def test_code_nested_too_deeply_to_read_earns_no_trust_and_raises_nothing() -> N
     assert len(helper.tampering) == 1 and helper.tampering[0].startswith("deep.py could not be read")
     walkable = " + ".join(["x"] * 1500)  # parses and compiles, deeper than the reading follows
     assert scan(f"def pixel_shuffle(x, r):\n    return {walkable}\n").tampering
+
+
+def test_a_printed_comparison_at_top_level_is_a_self_test() -> None:
+    # Its call of torch's op returns the child's poisoned NaN and print binds nothing the entry
+    # points read; the same name passed on, stored, or printed by a rebound `print` still counts.
+    body = "def pixel_shuffle(x, r):\n    return x\nx = torch.ones(1, 4, 1, 1)\n"
+    head = "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
+    assert scan_pixel_shuffle(head + body + "print(torch.equal(pixel_shuffle(x, 2), F.pixel_shuffle(x, 2)))\n"
+                              "print(nn.PixelShuffle(2)(x))\n").torch_references == ()
+    for trick in ("_IMPL = []\nprint(_IMPL.append(F.pixel_shuffle))\n",
+                  "print = len\nprint(F.pixel_shuffle(x, 2))\n",
+                  "y = F.pixel_shuffle(x, 2)\nprint(y)\n",
+                  "print((f := F.pixel_shuffle)(x, 2))\n"):
+        assert scan_pixel_shuffle(head + body + trick).torch_references, trick
