@@ -107,7 +107,14 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
             failure = exc
             report = internal_error_report(session, submission, exc)
         session.progress.phase(report.submission, "report", "writing the report files")
-        _guarded(lambda: write_all(report, out_dir, show_hidden))
+
+        def error_report_instead(exc: Exception) -> None:  # a writer's bug: the report every writer can write
+            nonlocal report, failure
+            failure = failure or exc
+            report = internal_error_report(session, submission, exc)
+            _guarded(lambda: write_all(report, out_dir, show_hidden))
+
+        _guarded(lambda: write_all(report, out_dir, show_hidden), on_bug=error_report_instead)
     finally:
         session.progress.close()
     if not quiet:
@@ -260,8 +267,9 @@ def _check_photos(session: Any) -> None:
 INTERNAL_ERROR = 3
 
 
-def _guarded(work: Callable[[], Any]) -> Any:
-    """Data problems are usage errors (exit 2); a grader bug is one clear line (exit 3), not a traceback."""
+def _guarded(work: Callable[[], Any], on_bug: Callable[[Exception], Any] | None = None) -> Any:
+    """Data problems are usage errors (exit 2); a grader bug is one clear line (exit 3), not a
+    traceback, or what `on_bug` does with it."""
     try:
         return work()
     except (DataError, RubricError) as exc:
@@ -269,7 +277,9 @@ def _guarded(work: Callable[[], Any]) -> Any:
     except OSError as exc:
         raise click.UsageError(f"cannot read or write files: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - last line of defence for the user's terminal
-        _internal_error(exc)
+        if on_bug is None:
+            _internal_error(exc)
+        return on_bug(exc)
 
 
 def _internal_error(exc: BaseException) -> None:

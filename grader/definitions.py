@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 
 from grader.bounds import Budget, parse_python
 from grader.importable import module_available
-from grader.notebook import Cell
+from grader.notebook import Cell, code_lines
 
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 # Calls a constant may make: the device line every notebook has.
@@ -78,7 +78,7 @@ def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = froze
     ('cell 1, line 2: dropped `x = f()`',)
     """
     budget = budget or Budget()
-    lazy = any(_is_future_annotations(line) for c in cells for line in c.source.splitlines())
+    lazy = any(_is_future_annotations(line) for c in cells for line in code_lines(c.source))
     bound = set(dir(builtins)) | MODULE_NAMES
     kept: list[Statement] = []
     future: list[str] = []
@@ -106,18 +106,42 @@ def extract_definitions(cells: list[Cell], local_modules: frozenset[str] = froze
     return Extracted(tuple(kept), tuple(future), (*errors, *notes, *replaced), tuple(errors))
 
 
-@dataclass(frozen=True)
 class _CellText:
-    """A cell and its lines, split once (splitting per statement made reading quadratic)."""
-
-    cell: Cell
-    lines: list[str]
-    quoted: list[str]
+    """A cell's lines, split once, and the UTF-8 bytes of the lines statements start and end
+    on, each encoded once: a statement is cut out by its own columns, so `K = 3; train()`
+    keeps `K = 3` alone, and the work stays linear even when one line holds thousands of
+    statements (slicing and quoting whole lines per statement made that quadratic)."""
 
     def __init__(self, cell: Cell) -> None:
-        object.__setattr__(self, "cell", cell)
-        object.__setattr__(self, "lines", cell.source.splitlines())
-        object.__setattr__(self, "quoted", cell.quoted_lines())
+        self.cell = cell
+        self.lines = code_lines(cell.source)
+        self.quoted = cell.quoted_lines()
+        self._encoded: dict[tuple[bool, int], bytes] = {}
+
+    def _bytes(self, quoted: bool, line: int) -> bytes:
+        key = (quoted, line)
+        if key not in self._encoded:
+            lines = self.quoted if quoted else self.lines
+            self._encoded[key] = lines[line - 1].encode("utf-8") if 0 < line <= len(lines) else b""
+        return self._encoded[key]
+
+    def segment(self, start: int, col: int, end: int, end_col: int | None) -> str:
+        """Lines start..end, the first from byte column `col`, the last up to `end_col`
+        (ast's columns count UTF-8 bytes): the statement alone, not what shares its lines."""
+        if start == end:
+            return self._bytes(False, start)[col:end_col].decode("utf-8", errors="replace")
+        first = self._bytes(False, start)[col:].decode("utf-8", errors="replace")
+        last = self._bytes(False, end)[:end_col].decode("utf-8", errors="replace")
+        return "\n".join([first, *self.lines[start : end - 1], last])
+
+    def quote(self, line: int, col: int, end_col: int | None) -> str:
+        """The start of the statement as the student wrote it: a line magic (which became
+        `pass`) is quoted whole, other statements without what shares their line."""
+        written = self._bytes(True, line)
+        if written != self._bytes(False, line):
+            end_col = None
+        stop = col + 240 if end_col is None else min(end_col, col + 240)
+        return _first_line(written[col:stop].decode("utf-8", errors="ignore"))
 
 
 def module_source(extracted: Extracted, names: Iterable[str]) -> str:
@@ -147,12 +171,12 @@ def module_with_origins(extracted: Extracted, names: Iterable[str]) -> tuple[str
     header = "# Built by cnn-grader from the definitions in the submission.\n"
     blocks = [f"# {s.where}\n{s.text}" for s in statements]
     text = "\n".join([*extracted.future, header, *blocks]) + "\n"
-    origins: list[str] = [""] * sum(len(f.splitlines()) for f in extracted.future) + ["", ""]
+    origins: list[str] = [""] * sum(len(code_lines(f)) for f in extracted.future) + ["", ""]
     for s in statements:
         label, _, first = s.where.rpartition(", line ")
         origins.append("")  # the `# cell 4, line 2` comment above the block
         start = int(first) if first.isdigit() else 0
-        origins += [f"{label}, line {start + i}" if start else "" for i in range(len(s.text.splitlines()))]
+        origins += [f"{label}, line {start + i}" if start else "" for i in range(len(code_lines(s.text)))]
     return text, tuple(origins)
 
 
@@ -183,13 +207,17 @@ def _judge(node: ast.stmt, text: _CellText, bound: set[str], lazy: bool, local: 
            available: Callable[[str], bool]) -> Statement | str:  # fmt: skip
     """A kept Statement; or a `from __future__` line; or the note saying why it was dropped
     ("" for a docstring, which has nothing to run)."""
-    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    where, source = text.cell.where(start), "\n".join(text.lines[start - 1 : node.end_lineno])
+    decorators = getattr(node, "decorator_list", [])
+    start = min([node.lineno] + [d.lineno for d in decorators])
+    col = 0 if decorators else node.col_offset  # a decorated definition starts at its line's `@`
+    end, end_col = node.end_lineno or node.lineno, node.end_col_offset
+    where = text.cell.where(start)
+    source = text.segment(start, col, end, end_col)
     if isinstance(node, ast.ImportFrom) and node.module == "__future__":
         return source
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return ""  # a docstring, or a markdown cell turned string (Colab export)
-    quoted = _first_line(text.quoted[start - 1] if start <= len(text.quoted) else "")
+    quoted = text.quote(start, col, end_col if end == start else None)
     try:
         reason = _drop_reason(node, bound, lazy, local, available)
         if reason is not None:
@@ -238,13 +266,27 @@ def _constant(value: ast.expr) -> bool:
     """Literals, names, arithmetic and conditions on them, and the SAFE_CALLS: no actions."""
     for node in ast.walk(value):
         if isinstance(node, ast.Call):
-            if ast.unparse(node.func) not in SAFE_CALLS:
+            if _dotted(node.func) not in SAFE_CALLS:
                 return False
         elif isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
             return False
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             return False
     return True
+
+
+def _dotted(node: ast.expr) -> str:
+    """`torch.cuda.is_available` for a chain of names, else "" (walked, not unparsed: unparsing
+    each call of `f()()()...` made reading quadratic in the chain's length).
+
+    >>> _dotted(ast.parse("torch.cuda.is_available").body[0].value), _dotted(ast.parse("f()()").body[0].value)
+    ('torch.cuda.is_available', '')
+    """
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else ""
 
 
 def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
@@ -364,5 +406,6 @@ def _is_future_annotations(line: str) -> bool:
 
 
 def _first_line(text: str) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
+    text = text.lstrip()[:240]  # a line may be megabytes long: quote its start only
+    first = code_lines(text)[0].strip() if text.strip() else ""
     return first[:60] + ("..." if len(first) > 60 else "")

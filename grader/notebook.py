@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.bounds import MAX_CELLS, BoundExceeded
 from grader.text import clean, file_name
 
 PYTHON_CELL_MAGICS = ("%%time", "%%capture")
@@ -23,6 +24,23 @@ PYTHON_CELL_MAGICS = ("%%time", "%%capture")
 SCRIPT_MARKER = re.compile(r"^# (In\[[ 0-9]*\]:|%%)")
 SHELL_ASSIGNMENT = re.compile(r"^[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[!%]")
 FILE_NAME = re.compile(r"^[\w.-]+\.py$")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def code_lines(text: str) -> list[str]:
+    """The lines of code as Python numbers them: broken at \\n, \\r\\n and \\r only.
+
+    `str.splitlines` also breaks at form feeds, \\x1c-\\x1e, \\x85 and U+2028/U+2029,
+    which may sit inside a string or a comment: splitting there changes the code and
+    shifts every line number after it.
+
+    >>> code_lines('s = "a\\u2028b"\\r\\nK = 3\\n'), 's = "a\\u2028b"'.splitlines()
+    (['s = "a\\u2028b"', 'K = 3'], ['s = "a', 'b"'])
+    """
+    lines = LINE_BREAK.split(text)
+    if lines[-1] == "":  # like splitlines: a final line break ends the last line, it starts none
+        lines.pop()
+    return lines
 
 
 class NotebookError(ValueError):
@@ -45,7 +63,7 @@ class Cell:
         return f"{self.label}, line {line + self.first_line - 1}"
 
     def quoted_lines(self) -> list[str]:
-        return (self.original or self.source).splitlines()
+        return code_lines(self.original or self.source)
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,7 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     name = file_name(path.name)
     try:
         text = path.read_text(encoding="utf-8-sig")
-        json.loads(text)
+        doc = json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"{name} cannot be read: {exc}") from exc
     except RecursionError as exc:  # JSON nested deeper than the parser's stack
@@ -74,6 +92,9 @@ def read_notebook_cells(path: Path) -> list[Cell]:
     except ValueError as exc:
         raise NotebookError(f"{name} is not a Jupyter notebook: it is not valid JSON ({exc}); "
                             "save it again from Jupyter or Colab as .ipynb") from exc  # fmt: skip
+    count = len(doc["cells"]) if isinstance(doc, dict) and isinstance(doc.get("cells"), list) else 0
+    if count > MAX_CELLS:  # before nbformat, whose validation takes seconds per 100,000 cells
+        raise BoundExceeded(f"{name} has {count} cells, more than the {MAX_CELLS} the grader reads")
     import nbformat  # here: `check` stages before it starts the sandbox, and nbformat takes a while to import
 
     try:
@@ -95,7 +116,7 @@ def split_script(text: str, label: str = "file") -> list[Cell]:
     >>> [c.first_line for c in split_script("# %%\\nx = 1\\n# %%\\ny = 2\\n")]
     [1, 3]
     """
-    lines = text.splitlines()
+    lines = code_lines(text)
     starts = [i for i, line in enumerate(lines) if SCRIPT_MARKER.match(line)]
     if not starts or starts[0] != 0:
         starts = [0, *starts]
@@ -109,7 +130,7 @@ def prepare_cells(cells: list[Cell]) -> Prepared:
     files: dict[str, str] = {}
     notes: list[str] = []
     for cell in cells:
-        lines = cell.source.splitlines()
+        lines = code_lines(cell.source)
         at = next((i for i, line in enumerate(lines) if line.strip()), 0)
         first = lines[at].strip() if lines else ""
         magic = first.split()[0] if first.startswith("%%") else ""
@@ -133,7 +154,7 @@ def neutralise(text: str) -> str:
     'pass\\nimport torch\\n  pass'
     """
     out = []
-    for line in text.splitlines():
+    for line in code_lines(text):
         stripped = line.lstrip()
         ipython = stripped.startswith(("%", "!", "?")) or SHELL_ASSIGNMENT.match(stripped) or (
             stripped.endswith("?") and not stripped.startswith("#") and stripped[:-1].replace(".", "").isidentifier()

@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from grader.text import file_name
+
 GRADESCOPE_METADATA = "submission_metadata.yml"
 MAX_METADATA_BYTES = 32 << 20  # a class of thousands is a few MiB
 
@@ -96,6 +98,7 @@ def _submitters(value: Any) -> list[str]:
 def student_ids(folder: Path, entries: Sequence[Path]) -> dict[str, str]:
     """Each entry's student id (by entry name), by the layouts above."""
     submitters = gradescope_submitters(folder)
-    stems = {p.name: entry_stem(p.name, is_file=not p.is_dir()) for p in entries}
+    # Decoded by the one policy first: a Windows-1252 name from an LMS export is its student's id as written.
+    stems = {p.name: entry_stem(file_name(p.name), is_file=not p.is_dir()) for p in entries}
     prefix = "" if submitters else classroom_prefix(list(stems.values()))
     return {name: submitters.get(stem) or stem[len(prefix):] for name, stem in stems.items()}

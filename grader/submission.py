@@ -126,8 +126,9 @@ def _from_folder(name: str, folder: Path) -> StagedSubmission:
         part: PartSource(file, folder / file) if present[part] else None
         for part, file in PART_FILES.items()
     }
+    why = "" if any(present.values()) else _several_folders(folder)
     problems = {
-        part: oversized.get(part, f"{file} is missing from the submission")
+        part: oversized.get(part, f"{file} is missing from the submission{why}")
         for part, file in PART_FILES.items() if not present[part]
     }  # fmt: skip
     staged = StagedSubmission(name, folder, MappingProxyType(sources), MappingProxyType(problems))
@@ -293,6 +294,18 @@ def _part_root(folder: Path) -> Path:
     if len(subfolders) == 1 and any((subfolders[0] / f).is_file() for f in PART_FILES.values()):
         return subfolders[0]
     return folder
+
+
+def _several_folders(folder: Path) -> str:
+    """Why no part file was found when the code sits in several folders: which one is the
+    submission is anyone's guess (as `batch` says of such an entry)."""
+    subfolders = sorted(file_name(p.name) for p in folder.iterdir()
+                        if p.is_dir() and not p.is_symlink() and p.name not in IGNORED_DIRS
+                        and not p.name.startswith("."))  # fmt: skip
+    if len(subfolders) < 2:
+        return ""
+    shown = ", ".join(subfolders[:5]) + (", ..." if len(subfolders) > 5 else "")
+    return f" (it holds {len(subfolders)} folders, {shown}: expected one folder, or the files themselves)"
 
 
 def _copy_folder(source: Path, dest: Path) -> None:

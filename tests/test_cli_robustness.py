@@ -4,7 +4,7 @@
   `check` and `batch` with exit status 130 (SIGTERM: 143), no process of the sandbox left
   and no temporary folder left;
 - a bug of the grader is exit status 3 with one line, and `grade` still writes every
-  report file, each check an error with the reason;
+  report file, each check an error with the reason (also when a report writer is the bug);
 - a --sr-root whose photos cannot feed the PSNR check is a usage error (2), not a grade.
 """
 
@@ -99,6 +99,40 @@ def test_a_grader_bug_exits_3_and_still_writes_every_report_file(tmp_path: Path)
     assert doc["score"] == 0 and doc["submission"] == "alice"
     assert {t["status"] for t in doc["tests"]} == {"error"} and len(doc["tests"]) >= 20
     assert all("internal error of the grader (RuntimeError: a bug" in t["output"] for t in doc["tests"])
+
+
+RUN_WITH_A_WRITER_BUG = (
+    "import sys\n"
+    "import grader.report as report\n"
+    "markdown = report.WRITERS[1]\n"
+    "def broken(graded, out):\n"
+    "    if any(t.status.value != 'error' for t in graded.tests):  # the real report, not the error report\n"
+    "        raise RuntimeError('a bug in a writer')\n"
+    "    return markdown(graded, out)\n"
+    "report.WRITERS = (report.WRITERS[0], broken, *report.WRITERS[2:])\n"
+    "from grader.cli import main\n"
+    "main(sys.argv[1:], prog_name='cnn-grader')\n"
+)
+
+
+def test_a_bug_of_a_report_writer_exits_3_and_still_writes_the_error_report(tmp_path: Path) -> None:
+    """The writers fail after report.json is written: every file is written again from the
+    error report, so no file is missing and none holds the grade the bug interrupted."""
+    submission = build_submission(tmp_path / "alice")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_A_WRITER_BUG, "grade", str(submission), "--out", str(out),
+         "--rubric", str(FAST_RUBRIC), "--part", "pixel_shuffle", "-q"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "internal error (RuntimeError: a bug in a writer)" in result.stderr
+    assert {p.name for p in out.iterdir()} >= {"junit.xml", "report.json", "report.md", "results.json", "report.html"}
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert doc["score"] == 0 and {t["status"] for t in doc["tests"]} == {"error"}
+    assert all("internal error of the grader (RuntimeError: a bug in a writer)" in t["output"] for t in doc["tests"])
+    assert "a bug in a writer" in (out / "report.md").read_text(encoding="utf-8")
+    assert not list(out.glob(".*"))  # no temporary file left behind
 
 
 def _photos(folder: Path, size: int, flat: bool) -> Path:

@@ -67,7 +67,7 @@ def test_observations_of_the_probes_round_trip() -> None:
     mode = ModeOutputs(described, np.zeros((2, 10), np.float32), None)
     observation = CnnEquivalence("by name", mode, mode, "", {"out.bias": np.zeros(10, np.float32)})
     assert decode(CnnEquivalence, *through_json(observation)).eval.output.items[0].shape == (2, 10)
-    cases = ShuffleForward((CaseOutcome(True, Described("tensor"), value=np.ones(3)), CaseOutcome(False, error="x")), 0)
+    cases = ShuffleForward((CaseOutcome(True, Described("tensor"), value=np.ones(3)), CaseOutcome(False, error="x")))
     decoded = decode(ShuffleForward, *through_json(cases))
     assert decoded.cases[0].value is not None and decoded.cases[1].error == "x"
 

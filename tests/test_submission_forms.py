@@ -128,6 +128,18 @@ def test_a_zip_of_the_folder_with_or_without_its_top_folder(layout: str, tmp_pat
     }  # fmt: skip
 
 
+def test_a_zip_with_two_top_level_folders_says_why_every_file_is_missing(tmp_path: Path) -> None:
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for top in ("first-try", "final"):
+            for item in sorted(REFERENCE.glob("*.py")):
+                handle.write(item, f"{top}/{item.name}")
+    submission = staged(archive, tmp_path)
+    assert set(submission.problems) == {"cnn", "srnet", "pixel_shuffle"}
+    assert submission.problems["cnn"] == ("cnn.py is missing from the submission (it holds 2 folders, final, "
+                                          "first-try: expected one folder, or the files themselves)")  # fmt: skip
+
+
 def test_a_zip_or_folder_holding_only_a_notebook_is_graded_as_the_notebook(tmp_path: Path) -> None:
     archive = tmp_path / "bob.zip"
     with zipfile.ZipFile(archive, "w") as zf:

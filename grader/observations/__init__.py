@@ -43,6 +43,8 @@ class Seen:
     def of(self, kind: type[T]) -> T:
         """The observation of the probe `kind.PROBE`; ProbeFailed or MalformedOutput otherwise."""
         name = kind.PROBE  # type: ignore[attr-defined]
+        if name not in self.run.probes:  # a step this grade leaves out (`check` runs fewer)
+            raise ProbeFailed(ProbeResult(name, ProbeStatus.NOT_RUN, message=f"the step '{name}' was not run"))
         result = self.run.probe(name)
         if result.status is not ProbeStatus.OK:
             raise ProbeFailed(result)

@@ -26,7 +26,6 @@ class ShuffleForward:
 
     PROBE: ClassVar[str] = "forward"
     cases: tuple[CaseOutcome, ...]
-    torch_calls: int
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,6 @@ class ModuleCase:
 class ShuffleModule:
     PROBE: ClassVar[str] = "module"
     modules: tuple[ModuleCase, ...]
-    torch_calls: int
 
 
 @dataclass(frozen=True)

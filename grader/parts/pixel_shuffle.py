@@ -10,8 +10,9 @@ import numpy as np
 
 from grader.oracle import LAYOUTS, base_shape, random_params, srnet_shapes
 from grader.parts.context import PartSource, PlanContext
+from grader.parts.shuffle_einops import EinopsVerdict, judge
 from grader.sandbox.protocol import Job
-from grader.source_scan import ShuffleScan, scan_pixel_shuffle
+from grader.source_scan import ShuffleScan, scan_part
 
 PART = "pixel_shuffle"
 MODULE = "pixel_shuffle.py"
@@ -47,16 +48,28 @@ class ShuffleCase:
 
 @dataclass(frozen=True)
 class ShufflePlan:
+    """Part 3's inputs and expected answers, which inputs count, and what the source shows.
+
+    `counts[i]` / `grad_counts[i]`: whether input i can tell a right answer from the usual
+    mistakes, for the output and for the input gradient (`grader.parts.shuffle_mistakes`);
+    `module_counts` the same per factor of the module check.
+    """
+
     job: Job
     inputs: dict[str, np.ndarray]
     scan: ShuffleScan | None  # None in a prepared plan, until `specialise` reads the submission
     cases: tuple[ShuffleCase, ...]
     expected_outputs: tuple[np.ndarray, ...]
     expected_grads: tuple[np.ndarray, ...]
+    counts: tuple[bool, ...]
+    grad_counts: tuple[bool, ...]
     module_factors: tuple[int, ...]
     expected_module: dict[int, np.ndarray]
+    module_counts: dict[int, bool]
     expected_weights: dict[str, np.ndarray]
+    retrain_factor: int
     retrain_steps: int
+    einops: EinopsVerdict | None = None  # with `scan`: the uses_einops verdict
 
 
 def make_cases(
@@ -108,10 +121,11 @@ def plan(ctx: PlanContext, source: PartSource) -> ShufflePlan:
 
 
 def specialise(prepared: ShufflePlan, source: PartSource) -> ShufflePlan:
-    """The prepared plan for one submission: its module, and what its source shows."""
-    text = source.path.read_text(encoding="utf-8", errors="replace")
-    scan = scan_pixel_shuffle(text, source.module, OTHER_PARTS if source.combined else frozenset())
-    return replace(prepared, job=replace(prepared.job, module=source.module), scan=scan)
+    """The prepared plan for one submission: its module, and what the code it reaches shows
+    (its helper modules too: the folder is the staged submission)."""
+    scan = scan_part(source.path.parent, source.path.name, OTHER_PARTS if source.combined else frozenset())
+    return replace(prepared, job=replace(prepared.job, module=source.module), scan=scan,
+                   einops=judge(scan, source.module))  # fmt: skip
 
 
 def prepare(ctx: PlanContext) -> ShufflePlan:
@@ -148,6 +162,8 @@ def prepare(ctx: PlanContext) -> ShufflePlan:
         x = rng.standard_normal((2, 2 * factor * factor, 3, 4)).astype(np.float32)
         inputs[f"module_x{factor}"] = x
         expected_module[factor] = F.pixel_shuffle(torch.from_numpy(x), factor).numpy()
+    counts, grad_counts, module_counts = _which_count(ctx, cases, inputs, outputs, grads, expected_module,
+                                                      (spec.params, module_spec.params))  # fmt: skip
 
     config = {
         "retrain_factor": int(retrain_spec.param("factor")),
@@ -173,14 +189,39 @@ def prepare(ctx: PlanContext) -> ShufflePlan:
         cases=cases,
         expected_outputs=tuple(outputs),
         expected_grads=tuple(grads),
+        counts=counts,
+        grad_counts=grad_counts,
         module_factors=module_factors,
         expected_module=expected_module,
+        module_counts=module_counts,
         # Training the reference takes seconds; `check` does not run the retrain probe.
         expected_weights=_reference_weights(ctx, retrain_inputs, config, retrain_spec.params)
         if ctx.runs("retrain")
         else {},
+        retrain_factor=config["retrain_factor"],
         retrain_steps=int(retrain_spec.param("steps")),
     )
+
+
+def _which_count(
+    ctx: PlanContext, cases: tuple[ShuffleCase, ...], inputs: dict[str, np.ndarray], outputs: list[np.ndarray],
+    grads: list[np.ndarray], expected_module: dict[int, np.ndarray], params: tuple[Any, ...],
+) -> tuple[tuple[bool, ...], tuple[bool, ...], dict[int, bool]]:  # fmt: skip
+    """Which inputs some candidate mistake fails (`grader.parts.shuffle_mistakes`): the same for every
+    submission, so computed once per seed and settings."""
+    from grader.parts.shuffle_mistakes import informative
+
+    key = ("pixel_shuffle.counts", ctx.seed, repr(params))
+    if key not in ctx.memo:
+        told = [informative(inputs[f"case{i}_x"], c.layout, c.shape, c.factor, inputs[f"case{i}_g"], outputs[i],
+                            grads[i]) for i, c in enumerate(cases)]  # fmt: skip
+        module = {}
+        for factor, want in expected_module.items():
+            x = inputs[f"module_x{factor}"]
+            module[factor] = informative(x, "contiguous", x.shape, factor, np.ones_like(want), want,
+                                         np.ones_like(x))[0]  # fmt: skip
+        ctx.memo[key] = (tuple(t[0] for t in told), tuple(t[1] for t in told), module)
+    return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 def _retrain_inputs(ctx: PlanContext, factor: int, params: Mapping[str, Any]) -> dict[str, np.ndarray]:

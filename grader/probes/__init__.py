@@ -21,3 +21,12 @@ def probes_for(part: str) -> dict[str, Probe]:
     else:
         raise ValueError(f"unknown part {part!r}")
     return dict(module.PROBES)
+
+
+def prepare_child(part: str) -> None:
+    """What a part's child sets up before any student code runs: for Part 3, torch's own
+    pixel shuffle poisoned at the dispatcher (`grader.probes.shuffle_poison`)."""
+    if part == "pixel_shuffle":
+        from grader.probes.shuffle_poison import install
+
+        install()

@@ -59,7 +59,7 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     """Run the job in `io_dir` against the copy in `scratch`, then leave without cleanup."""
     import torch
 
-    from grader.probes import probes_for
+    from grader.probes import prepare_child, probes_for
     from grader.probes.common import ProbeContext
     from grader.sandbox.feed import await_inputs
     from grader.sandbox.protocol import JOB_FILE, OUT_DIR, STARTED_FILE, Job
@@ -69,6 +69,7 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     guard = ThreadGuard(torch, job.threads)
     os.environ.update(HOME=str(scratch), TMPDIR=str(scratch / ".tmp"))
     probes = probes_for(job.part)
+    prepare_child(job.part)  # before the first probe imports the student's module
     ctx = ProbeContext(job=job, inputs={}, scratch=scratch, io_dir=io_dir)
     os.chdir(scratch)
     sys.path.insert(0, str(scratch))

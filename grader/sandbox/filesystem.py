@@ -68,9 +68,12 @@ def bwrap_args(bwrap: str, view: SandboxView) -> list[str]:
     """The bubblewrap command line up to (not including) the program to run.
 
     >>> bwrap_args("bwrap", SandboxView(Path("/tmp/g"), ()))[:3]  # doctest: +SKIP
-    ['bwrap', '--unshare-all', '--die-with-parent']
+    ['bwrap', '--unshare-all', '--as-pid-1']
     """
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+    # --as-pid-1: the zygote is the namespace's init. bubblewrap's own init would otherwise be
+    # pid 1 there, dumpable, holding the zygote's stdout: a child could open /proc/1/fd/1 and
+    # write the event channel (the `zygote-channel-flood` case).
+    args = [bwrap, "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]  # fmt: skip
     args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     # A small private /tmp before the binds (the grade's folders may lie under /tmp): torch

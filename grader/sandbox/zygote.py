@@ -15,8 +15,10 @@ child in its own session, with stdout and stderr on pipes it reads itself
 - reports how each part ended as one JSON line on its own stdout, a pipe
   that no child holds, so student code cannot forge it. The zygote makes
   itself non-dumpable and each child drops every capability, so no child
-  can reopen that pipe through `/proc/ZYGOTE/fd/1` either (the parent reads
-  it with bounded memory all the same, see `grader.sandbox.events`).
+  can reopen that pipe through `/proc/ZYGOTE/fd/1` either; in a PID
+  namespace the zygote is its init, pid 1, so no other process there holds
+  the pipe (the parent reads it with bounded memory all the same, see
+  `grader.sandbox.events`).
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ class Expectation:
     zip: str = ""  # a zip builder below
     build: str = ""  # any builder below (zips, notebooks): the submission is what it returns
     submission: str = ""  # the name the report must give the submission
+    submit: str = ""  # a file of the overlay to grade instead of the folder (a notebook next to the parts)
     secrets: bool = False
     canary: bool = False
     network: bool = False
@@ -341,7 +342,7 @@ def notebook_deep_json(dest: Path) -> Path:
 def notebook_deep_code(dest: Path) -> Path:
     cells = _reference_cells()
     cells.insert(0, "x = " + "-" * 100_000 + "1\n")  # too deep for Python's parser
-    cells.insert(1, "K = torch" + ".nn" * 900 + ".f()\n")  # parses, too deep for ast.unparse
+    cells.insert(1, "K = torch" + ".nn" * 900 + ".f()\n")  # parses; too deep for recursive helpers
     cells.insert(2, "y = " + "(" * 250 + "1" + ")" * 250 + "\n")  # past Python's own limit: a syntax error
     return _notebook(dest / "submission.ipynb", cells)
 

@@ -68,6 +68,8 @@ def test_hostile_submission(
     else:
         extra = {"answers.npz": answers(session)} if expect.answers else None
         submission = build_overlay(case, tmp_path / "submission", hostile, extra)
+        if expect.submit:
+            submission = submission / expect.submit
     before = tree_digest(submission) if submission.is_dir() else submission.read_bytes()
 
     markers: list[str] = []  # each sandbox's environment marker: what its processes carry

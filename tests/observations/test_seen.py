@@ -37,3 +37,10 @@ def test_a_step_that_did_not_finish_is_named_and_a_malformed_one_is_refused_ever
     for _ in range(2):
         with pytest.raises(MalformedOutput, match="outputs"):
             seen.get(CnnShapes)
+
+
+def test_a_step_the_grade_left_out_is_not_finished_rather_than_an_error() -> None:
+    seen = seen_with()  # `cnn-grader check` does not run every step
+    with pytest.raises(ProbeFailed, match="not run"):
+        seen.of(CnnBuild)
+    assert seen.get(CnnBuild) is None

@@ -1,4 +1,5 @@
-"""HOSTILE: reopens the zygote's event pipe through /proc and floods it: forged endings of
+"""HOSTILE: reopens the zygote's event pipe through /proc (its own entry, and any other
+process in sight that holds the pipe) and floods it: forged endings of
 every part, then 64 MiB of garbage that the zygote's real line would be glued to, so that the
 real ending and output would be lost (the forged ones read "FORGED") and the parent's memory
 would grow."""
@@ -28,8 +29,23 @@ def _flood(path: str) -> str:
     return f"FLOODED {path}"
 
 
-for _stream in (1, 2):
-    print(_flood(f"/proc/{_os.getppid()}/fd/{_stream}"), flush=True)
+def _targets() -> list[str]:
+    """The zygote's stdout and stderr, and every descriptor of every other process in sight
+    (under bubblewrap that was its init, pid 1, which held the same pipe)."""
+    found = [f"/proc/{_os.getppid()}/fd/{stream}" for stream in (1, 2)]
+    if _os.getpid() > 1000:  # not in a PID namespace of its own: leave the test machine's processes alone
+        return found
+    for pid in sorted(_os.listdir("/proc")):
+        if pid.isdigit() and int(pid) not in (_os.getpid(), _os.getppid()):
+            try:
+                found += [f"/proc/{pid}/fd/{fd}" for fd in _os.listdir(f"/proc/{pid}/fd")]
+            except OSError:
+                found.append(f"/proc/{pid}/fd/1")
+    return found
+
+
+for _target in _targets():
+    print(_flood(_target), flush=True)
 
 
 import torch
