@@ -174,8 +174,10 @@ def test_code_nested_too_deeply_to_read_earns_no_trust_and_raises_nothing() -> N
     assert "nested too deeply" in (result.syntax_error or "")
     helper = scan("import deep\n", deep=f"y = {deep}\n")
     assert len(helper.tampering) == 1 and helper.tampering[0].startswith("deep.py could not be read")
-    walkable = " + ".join(["x"] * 1500)  # parses and compiles, deeper than the reading follows
-    assert scan(f"def pixel_shuffle(x, r):\n    return {walkable}\n").tampering
+    walkable = " + ".join(["x"] * 1500)  # parses and compiles: the walk reads it without recursion
+    assert scan(f"def pixel_shuffle(x, r):\n    return {walkable}\n").tampering == ()
+    chain = "torch" + ".nn" * 900 + ".pixel_shuffle"  # compiles; deeper than name resolution follows
+    assert scan(f"import torch\ndef pixel_shuffle(x, r):\n    return {chain}(x, r)\n").tampering
 
 
 def test_a_printed_comparison_at_top_level_is_a_self_test() -> None:

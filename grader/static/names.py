@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from grader.static.program import DEFINITIONS, FUNCTIONS, Binding, Program, Source
@@ -58,6 +58,11 @@ class Scope:
     line: int | None = None  # top-level code only
     function: ast.AST | None = None
     cls: ast.ClassDef | None = None  # the class whose method this is
+    # Each link of an attribute chain is visited by the scans and asks for the chain below it
+    # again: remembering each node's answer keeps a long chain linear, not quadratic.
+    # The node is kept with its answer: an id is only unique while its node is alive.
+    _origins: dict[tuple[int, int], tuple[ast.expr, list[Target]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def resolve(self, name: str) -> list[Target]:
         """What `name` can mean here (several targets when conditional bindings compete)."""
@@ -76,6 +81,13 @@ class Scope:
         outside extend its dotted path (`F.pixel_shuffle` -> torch.nn.functional.pixel_shuffle).
         A module-level alias (`ops = torch.nn.functional`) counts as what it names, too.
         """
+        key = (id(node), depth)
+        known = self._origins.get(key)
+        if known is None or known[0] is not node:
+            known = self._origins[key] = (node, self._find_origins(node, depth))
+        return list(known[1])
+
+    def _find_origins(self, node: ast.expr, depth: int) -> list[Target]:
         if isinstance(node, ast.Name):
             found = self.resolve(node.id)
         elif isinstance(node, ast.Attribute):

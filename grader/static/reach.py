@@ -215,22 +215,24 @@ def _expressions(parts: list[ast.AST], scope: Scope) -> Iterator[tuple[ast.AST, 
 
 
 def _expression(node: ast.AST, scope: Scope) -> Iterator[tuple[ast.AST, Scope]]:
-    if isinstance(node, ast.Lambda):
-        local, _ = function_locals(node)
-        inner = Scope(scope.source, scope.program, scope.local | local, scope.local_imports, None,
-                      scope.function, scope.cls)  # fmt: skip
+    # In source order, from an explicit stack: nested generators would pass each node up
+    # through every level above it, quadratic in the depth of a long attribute chain.
+    stack: list[tuple[ast.AST, Scope]] = [(node, scope)]
+    while stack:
+        node, scope = stack.pop()
         yield node, scope
-        yield from _expressions(list(node.args.defaults) + [d for d in node.args.kw_defaults if d], scope)
-        yield from _expression(node.body, inner)
-        return
-    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        bound = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
-        inner = Scope(scope.source, scope.program, scope.local | bound, scope.local_imports, scope.line,
-                      scope.function, scope.cls)  # fmt: skip
-        yield node, scope
-        for child in ast.iter_child_nodes(node):
-            yield from _expression(child, inner)
-        return
-    yield node, scope
-    for child in ast.iter_child_nodes(node):
-        yield from _expression(child, scope)
+        later: list[tuple[ast.AST, Scope]] = []
+        if isinstance(node, ast.Lambda):
+            local, _ = function_locals(node)
+            inner = Scope(scope.source, scope.program, scope.local | local, scope.local_imports, None,
+                          scope.function, scope.cls)  # fmt: skip
+            later += [(d, scope) for d in [*node.args.defaults, *[d for d in node.args.kw_defaults if d]]]
+            later.append((node.body, inner))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            bound = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            inner = Scope(scope.source, scope.program, scope.local | bound, scope.local_imports, scope.line,
+                          scope.function, scope.cls)  # fmt: skip
+            later += [(child, inner) for child in ast.iter_child_nodes(node)]
+        else:
+            later += [(child, scope) for child in ast.iter_child_nodes(node)]
+        stack += reversed(later)

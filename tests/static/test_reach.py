@@ -180,3 +180,41 @@ def test_a_constant_read_by_an_entry_point_is_reached_from_it() -> None:
     _, from_entries = reached_names({"pixel_shuffle.py": source})
     assert "stmt line 2" in from_entries
     assert StmtRef  # the unit kind named above
+
+
+def test_a_long_attribute_chain_is_read_in_linear_work(monkeypatch) -> None:
+    """Every link of a chain is visited and asks what the chain below it names: remembered
+    per node, so a few MB of long chains cannot keep the parent busy for minutes."""
+    from grader.source_scan import scan_pixel_shuffle
+
+    links = 150
+    chain = "torch" + ".nn" * (links - 1) + ".pixel_shuffle"
+    source = "import torch\ndef pixel_shuffle(x, r):\n    y = " + chain + "\n    return x\n"
+    calls = 0
+    find = Scope._find_origins
+
+    def counted(self: Scope, node: ast.expr, depth: int) -> list:
+        nonlocal calls
+        calls += 1
+        return find(self, node, depth)
+
+    monkeypatch.setattr(Scope, "_find_origins", counted)
+    scan = scan_pixel_shuffle(source)
+    assert any("torch.nn.nn" in reference for reference in scan.torch_references)
+    assert calls <= 4 * links, f"{calls} lookups for a chain of {links} links"
+
+
+def test_the_walk_visits_expressions_in_source_order() -> None:
+    from grader.static.reach import walk_unit
+
+    source = "def pixel_shuffle(x, r):\n    return f(a.b.c, [i + e for i in g], {k: -v})\n"
+    program = Program("pixel_shuffle.py", files={"pixel_shuffle.py": source})
+    unit = next(u for u in reach(program, ENTRIES).units if isinstance(u, DefRef))
+    returned = unit.node.body[0]  # type: ignore[attr-defined]
+
+    def preorder(node: ast.AST) -> list[ast.AST]:
+        return [node] + [n for child in ast.iter_child_nodes(node) for n in preorder(child)]
+
+    walked = [node for node, _ in walk_unit(program, unit)]
+    at = walked.index(returned.value)
+    assert walked[at:at + len(preorder(returned.value))] == preorder(returned.value)
