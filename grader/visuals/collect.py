@@ -44,13 +44,18 @@ def collect(part: str, seen: Seen, plan: Any, results: Sequence[CheckResult], se
     return tuple(visuals)
 
 
-def _cnn_losses(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
-    training = seen.get(CnnTraining)
-    if training is None:
-        return None
-    band = band_for("cnn", plan.steps, plan.job.config.get("lr"), plan.data_source)
-    return LossCurve("cnn.loss_decreases", f"CNN: cross-entropy loss over {plan.steps} AdamW steps",
-                     training.losses, band, _band_caption(band))  # fmt: skip
+def _loss_curve(part: str, kind: type[CnnTraining] | type[SrnetTraining], title: str) -> Builder:
+    """The builder of a part's loss curve; `title` is formatted with the number of steps."""
+
+    def build(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
+        training = seen.get(kind)
+        if training is None:
+            return None
+        band = band_for(part, plan.steps, plan.job.config.get("lr"), plan.data_source)
+        return LossCurve(f"{part}.loss_decreases", title.format(steps=plan.steps), training.losses, band,
+                         _band_caption(band))  # fmt: skip
+
+    return build
 
 
 def _tsne(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
@@ -71,15 +76,6 @@ def _tsne(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> V
                "mapped to 2-D by t-SNE (scikit-learn, perplexity 30, PCA initialisation), coloured by the true "
                "digit. Well-separated clusters mean the network learned features that tell digits apart.")  # fmt: skip
     return TsneMap("cnn.accuracy", points, labels, accuracy, caption)
-
-
-def _srnet_losses(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
-    training = seen.get(SrnetTraining)
-    if training is None:
-        return None
-    band = band_for("srnet", plan.steps, plan.job.config.get("lr"), plan.data_source)
-    return LossCurve("srnet.loss_decreases", f"Super-resolution net: MSE loss over {plan.steps} Adam steps",
-                     training.losses, band, _band_caption(band))  # fmt: skip
 
 
 def _photos(seen: Seen, plan: Any, graded: dict[str, CheckResult], seed: int) -> Visual | None:
@@ -152,8 +148,10 @@ def _band_caption(band: Any) -> str:
             "the band learns slower than the reference; a flat one does not learn.")
 
 
+CNN_LOSSES = _loss_curve("cnn", CnnTraining, "CNN: cross-entropy loss over {steps} AdamW steps")
+SRNET_LOSSES = _loss_curve("srnet", SrnetTraining, "Super-resolution net: MSE loss over {steps} Adam steps")
 BUILDERS: dict[str, tuple[tuple[str, Builder], ...]] = {
-    "cnn": (("cnn.loss_decreases", _cnn_losses), ("cnn.accuracy", _tsne)),
-    "srnet": (("srnet.loss_decreases", _srnet_losses), ("srnet.psnr", _photos)),
+    "cnn": (("cnn.loss_decreases", CNN_LOSSES), ("cnn.accuracy", _tsne)),
+    "srnet": (("srnet.loss_decreases", SRNET_LOSSES), ("srnet.psnr", _photos)),
     "pixel_shuffle": (("pixel_shuffle.matches_torch", _shuffle_grid),),
 }
