@@ -1,6 +1,6 @@
 """`python -m grader` is the `cnn-grader` command."""
 
-from grader.cli import main
+from grader.cli import run
 
 if __name__ == "__main__":
-    main(prog_name="cnn-grader")
+    run()

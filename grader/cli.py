@@ -74,6 +74,18 @@ class _Commands(click.Group):
             sys.exit(exit_status(exc))
 
 
+def run() -> None:
+    """The `cnn-grader` command (and `python -m grader`): `main`, then a quick exit (`grader.leave`)."""
+    from grader.leave import exit_code, leave
+
+    try:
+        main(prog_name="cnn-grader")
+        status = 0
+    except SystemExit as exc:
+        status = exit_code(exc.code)
+    leave(status)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnn-grader")
 def main() -> None:

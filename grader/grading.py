@@ -23,6 +23,7 @@ from grader.data.errors import DataError
 from grader.observations import Seen
 from grader.locations import in_notebook
 from grader.progress import Progress, Silent
+from grader.allocator import tune_for_training
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
@@ -79,6 +80,7 @@ class Session:
 
 def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
     rubric = rubric or load_rubric()
+    tune_for_training()  # the parent evaluates and replays trained weights: the same loop as the children
     device = resolve_device(options.device)
     return Session(
         rubric=rubric,

@@ -32,16 +32,26 @@ class GradeOptions:
     plan_cache: bool = True  # keep prepared plans in the user's cache folder (grader.plan_cache)
 
 
-def resolve_device(requested: str) -> str:
+# Device files a GPU driver creates (NVIDIA; AMD's ROCm, which torch also calls cuda; WSL's GPU).
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")
+
+
+def resolve_device(requested: str, device_files: tuple[str, ...] = GPU_DEVICE_FILES) -> str:
     """`auto` becomes `cuda` when a GPU is usable, else `cpu`.
 
     >>> resolve_device("cpu")
+    'cpu'
+    >>> resolve_device("auto", device_files=())
     'cpu'
     """
     if requested not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {requested!r}")
     if requested == "cpu":
         return "cpu"  # without importing torch: a parent whose plans are cached never needs it
+    if requested == "auto" and not any(os.path.exists(path) for path in device_files):
+        # No GPU driver at all: `cpu` without importing torch (a second or two, and the grade's
+        # sandbox waits for this answer before it starts importing torch itself).
+        return "cpu"
     import torch
 
     if requested == "cuda" and not torch.cuda.is_available():

@@ -95,8 +95,10 @@ def main(argv: list[str]) -> None:
     import grader.probes.cnn  # noqa: F401
     import grader.probes.pixel_shuffle  # noqa: F401
     import grader.probes.srnet  # noqa: F401
+    from grader.allocator import tune_for_training
     from grader.sandbox import child
 
+    tune_for_training()  # inherited by every child: their training steps no longer grow and trim the heap
     # What was imported stays out of the garbage collector's sight: a child's collections would
     # otherwise touch, and so copy, every page of torch's objects it shares with this process.
     gc.freeze()
