@@ -31,6 +31,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from grader.data.cache import DataCache
 from grader.data.images import TRAIN_PHOTOS, rgb
 from grader.rubric import load_rubric
+from grader.fast_pool import installed as fast_pool
 from grader.training import epoch_order, seed_everything, train_classifier, train_superres
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -87,7 +88,8 @@ def measure(fraction: float, rubric_path: Path | None, repeats: int) -> dict[str
         seed_everything(0)
         model = cnn_module.CNN()
         clock = time.perf_counter()
-        train_classifier(model, digits.train_images, digits.train_labels, order, lr, "cpu")
+        with fast_pool():  # as the grader's children and replays run (grader.fast_pool); the baseline without
+            train_classifier(model, digits.train_images, digits.train_labels, order, lr, "cpu")
         ours.append(time.perf_counter() - clock)
         seed_everything(0)
         theirs.append(baselines.seed_loop(cnn_module.CNN(), digits.train_images, digits.train_labels, steps, batch, lr, 0))
@@ -109,7 +111,8 @@ def measure(fraction: float, rubric_path: Path | None, repeats: int) -> dict[str
         seed_everything(0)
         net = sr_module.SuperResolutionNet(factor)
         clock = time.perf_counter()
-        train_superres(net, bank.low, bank.high, order, lr, "cpu")
+        with fast_pool():
+            train_superres(net, bank.low, bank.high, order, lr, "cpu")
         ours.append(time.perf_counter() - clock)
         seed_everything(0)
         theirs.append(baselines.examples_pipeline(

@@ -245,14 +245,17 @@ def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored
     On one core, while the other parts may still train on the others: torch keeps to one thread
     (the replay to the rubric's count, `grader.training.replay_settings`), the t-SNE too."""
     torch = sys.modules.get("torch")  # imported beforehand where scoring needs it (`_import_training`)
-    before = torch.get_num_threads() if torch is not None else 0
-    if torch is not None:
-        torch.set_num_threads(1)
-    try:
+    if torch is None:
         return _score(session, name, run, plan)
+    from grader.fast_pool import installed as fast_pool
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with fast_pool():  # as in the children: the replays and evaluations of the CNN pool faster
+            return _score(session, name, run, plan)
     finally:
-        if torch is not None:
-            torch.set_num_threads(before)
+        torch.set_num_threads(before)
 
 
 def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:

@@ -96,9 +96,11 @@ def main(argv: list[str]) -> None:
     import grader.probes.pixel_shuffle  # noqa: F401
     import grader.probes.srnet  # noqa: F401
     from grader.allocator import tune_for_training
+    from grader.fast_pool import install as install_fast_pool
     from grader.sandbox import child
 
     tune_for_training()  # inherited by every child: their training steps no longer grow and trim the heap
+    pooling = install_fast_pool()  # inherited too, kept registered for the zygote's whole life  # noqa: F841
     # What was imported stays out of the garbage collector's sight: a child's collections would
     # otherwise touch, and so copy, every page of torch's objects it shares with this process.
     gc.freeze()
