@@ -98,13 +98,22 @@ def import_module(ctx: ProbeContext, names: tuple[str, ...]) -> Imported:
     return Imported(found)
 
 
+def _shuffle_hint() -> str:
+    """Why a comparison with torch's pixel shuffle failed, once the poisoned kernel ran (Part 3's child)."""
+    try:
+        poison = sys.modules.get("grader.probes.shuffle_poison")  # installed in Part 3's child only
+        return str(poison.CALLED_HINT) if poison is not None and poison.called() else ""
+    except Exception:  # noqa: BLE001 - student code may have replaced the module: no hint then
+        return ""
+
+
 def describe_exception(exc: BaseException, scratch: Path) -> str:
     """`Type: message` and the student's own frames, newest last, paths made relative."""
     head = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     if isinstance(exc, NotImplementedError):
         head = f"not implemented yet ({head})"
-    hint = exception_hint(exc, *rlimits_mb())
-    if hint:  # on the first line: checks often show only that one
+    hints = [exception_hint(exc, *rlimits_mb()), _shuffle_hint()]
+    for hint in filter(None, hints):  # on the first line: checks often show only that one
         head = f"{head} ({hint})"
     if isinstance(exc, SyntaxError) and exc.filename:
         name = Path(exc.filename).name

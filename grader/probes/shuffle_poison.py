@@ -34,6 +34,10 @@ OPS = ("pixel_shuffle", "pixel_unshuffle")
 KEYS = ("CPU", "CUDA", "CompositeExplicitAutogradNonFunctional")
 NOTICE = (b"cnn-grader: torch's own pixel shuffle was called. It is disabled while Part 3 is graded "
           b"and returns NaN here, so it earns no points: write it with einops.rearrange.\n")  # fmt: skip
+# Added to a failed step's message once the poisoned kernel ran: a self-test comparing with torch's
+# pixel shuffle (an `assert` at the top of the file, say) fails there, and the traceback alone does not say why.
+CALLED_HINT = ("torch's own pixel shuffle was called; while Part 3 is graded it returns NaN, so a comparison "
+               "with it fails: keep such self-tests under `if __name__ == \"__main__\":`")  # fmt: skip
 
 
 _ALIVE: list["Installed"] = []
@@ -91,6 +95,7 @@ class Installed:
     """What `install` changed; `remove` undoes it (for tests; the child never does)."""
 
     library: Any
+    notice: _Notice
     replaced: list[tuple[Any, str, Any]] = field(default_factory=list)  # (owner, key, original)
 
     def remove(self) -> None:
@@ -118,10 +123,15 @@ def install() -> Installed:
                     library.impl(name, kernel, key)
                 except (RuntimeError, ValueError):  # pragma: no cover - a torch built without this key
                     pass
-    installed = Installed(library)
+    installed = Installed(library, notice)
     _replace_python_versions(installed, kernels)
     _ALIVE.append(installed)  # a Library that is garbage-collected takes its kernels with it
     return installed
+
+
+def called() -> bool:
+    """Whether a poisoned kernel has run in this process."""
+    return any(installed.notice.said for installed in _ALIVE)
 
 
 def _replace_python_versions(installed: Installed, kernels: dict[str, Callable[..., Tensor]]) -> None:

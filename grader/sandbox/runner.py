@@ -284,7 +284,9 @@ def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limit
         ending = _ending(event, part, limits)
         if isinstance(event.get("duration_s"), (int, float)):
             duration = float(event["duration_s"])
-    probes = _collect(feed.io_dir, part.job, timed_out, ending, feed.frozen)
+    probes, finished = _collect(feed.io_dir, part.job, timed_out, ending, feed.frozen)
+    if finished and event is not None and event.get("returncode") == 0 and not timed_out:
+        ending = FINISHED
     notes = [note for result in probes.values() for note in result.notes]
     if feed.failure:
         notes.append(f"internal grader error: the input feed stopped early ({feed.failure}); please report it")
@@ -293,6 +295,11 @@ def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limit
     streams = [_stream(event, name, limits.output_kb) for name in ("stdout", "stderr")]
     return PartRun(part.job.part, MappingProxyType(probes), ending, timed_out, streams[0], streams[1], duration,
                    tuple(dict.fromkeys(notes)))  # fmt: skip
+
+
+FINISHED = "the part's process finished every step"
+
+
 def _ending(event: dict[str, Any], part: PartJob, limits: Limits) -> str:
     """How the part's child ended, in the words of the limit it ran into if any."""
     returncode = event.get("returncode")
@@ -313,9 +320,9 @@ def _ending(event: dict[str, Any], part: PartJob, limits: Limits) -> str:
 
 
 def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str,
-             frozen: Mapping[str, ProbeResult]) -> dict[str, ProbeResult]:  # fmt: skip
+             frozen: Mapping[str, ProbeResult]) -> tuple[dict[str, ProbeResult], bool]:  # fmt: skip
     """One result per probe: written ones as read (or as frozen when the next probe's inputs were
-    released), the interrupted one, then the unrun ones."""
+    released), the interrupted one, then the unrun ones; and whether the child wrote them all."""
     started = started_probes(io_dir)
     results: dict[str, ProbeResult] = {}
     stopped_in = ""
@@ -331,7 +338,7 @@ def _collect(io_dir: Path, job: Job, timed_out: bool, ending: str,
             stopped_in = stopped_in or name
             status = ProbeStatus.TIMEOUT if timed_out else ProbeStatus.NOT_RUN
             results[name] = ProbeResult(name, status, message=f"not run: {ending} during step '{stopped_in}'")
-    return results
+    return results, not stopped_in
 
 
 def _stream(event: dict[str, Any] | None, name: str, output_kb: int) -> str:
