@@ -16,20 +16,21 @@ from types import ModuleType
 from typing import Any
 
 import grader
+from grader.allocator import tune_for_training
 from grader.checks import Check, checks_for, evaluate
 from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
-from grader.observations import Seen
 from grader.locations import in_notebook
-from grader.progress import Progress, Silent
-from grader.allocator import tune_for_training
+from grader.observations import Seen
 from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
 from grader.parts.context import PartSource, PlanContext
 from grader.plan_cache import PlanCache, cache_key, cache_root, data_stamp
+from grader.progress import Progress, Silent
+from grader.report.html import drawn
 from grader.results import PARTS, CheckResult, Report, Status
 from grader.rubric import CheckSpec, Rubric, load_rubric
 from grader.sandbox.feed import group_inputs
@@ -267,7 +268,13 @@ def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     outcome = _PartOutcome(results, _log(run, seen), run.notes)
     pictures = time.monotonic()
     session.progress.phase(name, part, "scoring done; computing the report's pictures")
-    outcome = replace(outcome, visuals=collect_visuals(part, seen, plan, results, session.seed))
+    visuals = collect_visuals(part, seen, plan, results, session.seed)
+    if not session.options.public_only:
+        # `grade` and `batch` always write report.html: drawn now, in the scoring thread, while the
+        # other parts may still train, so that writing it after the last part only copies them.
+        # (`check` writes it only with --out, and then draws them itself.)
+        visuals = tuple(drawn(v) for v in visuals)
+    outcome = replace(outcome, visuals=visuals)
     # score.PART: with the trained model's evaluation
     return _Scored(outcome, {f"score.{part}": pictures - started, "visuals": time.monotonic() - pictures})
 

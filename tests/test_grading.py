@@ -14,7 +14,8 @@ import pytest
 from grader import grading
 from grader.grading import Session, grade
 from grader.sandbox import runner
-from grader.sandbox.runner import PartRun, Zygote
+from grader.sandbox.runner import FINISHED, PartRun, Zygote
+from grader.visuals import Drawn
 from grader.results import PARTS, Report, Status
 from grader.rubric import tomllib
 from tests.conftest import ASSIGNMENT, MUTANTS, REFERENCE, overlay_fixture, part_session
@@ -34,6 +35,17 @@ def test_reference_earns_full_score(reference_report: Report) -> None:
     assert [t.name for t in report.tests if t.status is not Status.PASSED] == []
     assert report.score == report.max_score == 30.0
     assert {t.part for t in report.tests} == set(PARTS)
+    # Each part's log says its child finished, not that it stopped early.
+    assert {part: log["ending"] for part, log in report.sandbox["parts"].items()} == dict.fromkeys(PARTS, FINISHED)
+
+
+def test_the_pictures_are_drawn_while_scoring(reference_report: Report) -> None:
+    """Each part's pictures are drawn when it is scored, beside the others' training: writing
+    report.html after the last part only copies them."""
+    drawn = reference_report.visuals
+    assert {v.check.split(".")[0] for v in drawn} >= {"cnn", "srnet"}  # Part 3 draws only its failures
+    assert all(isinstance(v, Drawn) and "<img" in v.html for v in drawn), [type(v).__name__ for v in drawn]
+    assert "could not be drawn" not in "".join(v.html for v in drawn)
 
 
 def test_stubs_earn_zero_with_not_implemented_feedback(fast_session: Session) -> None:
@@ -70,6 +82,7 @@ def test_hang_is_reported_as_timeout(tmp_path: Path, fast_session: Session) -> N
     report = grade(overlay_fixture(MUTANTS / "pixel-shuffle-hangs", tmp_path / "s"), session=session)
     timed_out = [t for t in report.tests if t.status is Status.TIMEOUT]
     assert timed_out and all("timed out after 10 s" in t.output for t in timed_out)
+    assert report.sandbox["parts"]["pixel_shuffle"]["ending"].startswith("the part timed out after 10 s")
     # The static check reads the source in the parent, so it still has a verdict.
     assert {t.name: t.status for t in report.tests}["pixel_shuffle.uses_einops"] is Status.PASSED
 

@@ -22,7 +22,7 @@ from grader.report.escape import html as esc
 from grader.report.notes import grouped_texts
 from grader.results import CheckResult, Report, Status
 from grader.text import clean
-from grader.visuals import LossCurve, ShuffleGrid, SrPhotos, TsneMap, Visual
+from grader.visuals import Drawn, LossCurve, ShuffleGrid, SrPhotos, TsneMap, Visual
 
 FILENAME = "report.html"
 PART_TITLES = {
@@ -190,13 +190,19 @@ def _pictures(report: Report) -> dict[str, list[str]]:
     """Each part's figures as HTML; a picture that fails to draw says so instead."""
     by_part: dict[str, list[str]] = {}
     for visual in report.visuals:
-        part = visual.check.split(".", 1)[0]
-        try:
-            html = DRAWERS[type(visual)](visual)
-        except Exception as exc:  # noqa: BLE001 - one broken picture must not cost the page
-            html = f"<p class=\"meta\">(a picture could not be drawn: {esc(type(exc).__name__)})</p>"
-        by_part.setdefault(part, []).append(html)
+        by_part.setdefault(visual.check.split(".", 1)[0], []).append(drawn(visual).html)
     return by_part
+
+
+def drawn(visual: Visual) -> Drawn:
+    """The picture as this page shows it; one that fails to draw says so instead. Never raises."""
+    if isinstance(visual, Drawn):
+        return visual
+    try:
+        html = DRAWERS[type(visual)](visual)
+    except Exception as exc:  # noqa: BLE001 - one broken picture must not cost the page
+        html = f"<p class=\"meta\">(a picture could not be drawn: {esc(type(exc).__name__)})</p>"
+    return Drawn(visual.check, html, visual)
 
 
 def _figure(title: str, uri: str, alt: str, caption: str, width: int | None = None) -> str:
@@ -278,4 +284,4 @@ DRAWERS: dict[type, Callable[..., str]] = {TsneMap: _tsne, LossCurve: _losses, S
 
 
 def visual_types() -> tuple[type[Visual], ...]:
-    return tuple(DRAWERS)
+    return (*DRAWERS, Drawn)
