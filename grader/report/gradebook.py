@@ -2,8 +2,9 @@
 
 Columns: the student id, the entry's name, its state (graded, reused, not
 gradable, error, pending) and the reason when it was not graded, the total,
-one column per part and one per check, the grade's duration, the content
-hash of what was graded, and the report's path. Text cells pass
+one column per part and one per check, how many written questions the
+notebook answers (graded by hand: the answers are in each report), the
+grade's duration, the content hash of what was graded, and the report's path. Text cells pass
 `escape.csv_cell`: a name starting with `=` is not run as a formula by the
 spreadsheet that opens the gradebook. The file is replaced atomically, so a
 batch killed at any moment leaves a whole gradebook.
@@ -40,7 +41,7 @@ class Row:
 
 def header(checks: Sequence[str]) -> list[str]:
     return ["student", "submission", "state", "reason", "score", "max_score", *PARTS, *checks,
-            "duration_s", "content_hash", "report"]  # fmt: skip
+            "written_answered", "duration_s", "content_hash", "report"]  # fmt: skip
 
 
 def render(rows: Sequence[Row], checks: Sequence[str]) -> str:
@@ -60,11 +61,20 @@ def render(rows: Sequence[Row], checks: Sequence[str]) -> str:
             f"{report.max_score:g}" if report else "",
             *[f"{parts[p]:g}" if p in parts else "" for p in PARTS],
             *[f"{scores[c]:g}" if c in scores else "" for c in checks],
+            _answered(report) if report else "",
             f"{report.duration_s:.1f}" if report else "",
             row.content_hash,
             csv_cell(f"{row.folder}/report.json") if report else "",
         ])  # fmt: skip
     return buffer.getvalue()
+
+
+def _answered(report: Report) -> str:
+    """`answered of questions`, e.g. `2 of 3`; empty where the grade had no questions to read."""
+    answers = report.written_answers
+    if not answers:
+        return ""
+    return f"{sum(a.state == 'answered' for a in answers)} of {len(answers)}"
 
 
 def write(rows: Sequence[Row], out_dir: Path, checks: Sequence[str] = ()) -> Path:

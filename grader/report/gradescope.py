@@ -7,6 +7,8 @@ redacted: the student sees each score and the total, never the inputs.
 `after_due_date` checks stay `after_due_date` (Gradescope shows them, and
 the total, after the due date). The top-level output names the sandbox that
 ran the code and carries the grade's notes (a notebook's cells not run, ...).
+Each written question of the notebook follows as a test worth 0 points with
+the student's answer as its output, for whoever grades it by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.report.escape import json_safe
-from grader.results import Report, Status
+from grader.results import Report, Status, WrittenAnswer
 from grader.visibility import redact
 
 FILENAME = "results.json"
@@ -40,7 +42,19 @@ def to_gradescope(report: Report) -> dict[str, Any]:
                 "visibility": "visible" if t.visibility == "hidden" else t.visibility,
             }
             for t in shown.tests
-        ],
+        ] + [written_answer(a) for a in report.written_answers],
+    }
+
+
+def written_answer(answer: WrittenAnswer) -> dict[str, Any]:
+    """A written question as a 0-point test: its title, its state, the answer's text."""
+    text = answer.text.strip() or "(empty)"
+    return {
+        "name": f"{answer.question} (written answer)",  # starts with its part, as every test's name
+        "score": 0.0,
+        "max_score": 0.0,
+        "output": f"{answer.title}\n({answer.state}; graded by hand, 0 automatic points)\n\n{text}",
+        "visibility": "visible",
     }
 
 

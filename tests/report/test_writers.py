@@ -76,7 +76,12 @@ def test_written_answers_stay_inside_their_markdown_fence() -> None:
 
 def test_gradescope_and_junit_are_well_formed(tmp_path: Path) -> None:
     gradescope = to_gradescope(sample_report())
-    assert gradescope["score"] == 4.5 and len(gradescope["tests"]) == 5
+    assert gradescope["score"] == 4.5 and len(gradescope["tests"]) == 5 + 2  # the checks, the written answers
+    written = {t["name"]: t for t in gradescope["tests"][5:]}
+    assert written["cnn.tsne_evolution (written answer)"]["max_score"] == 0.0
+    assert "The 0s and 1s separate first." in written["cnn.tsne_evolution (written answer)"]["output"]
+    assert "(unanswered; graded by hand" in written["cnn.embedding_uses (written answer)"]["output"]
+    assert sum(t["score"] for t in gradescope["tests"]) == gradescope["score"]
     write_all(sample_report(), tmp_path)
     suite = ElementTree.parse(tmp_path / "junit.xml").getroot()
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "2", "2")
