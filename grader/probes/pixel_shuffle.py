@@ -29,7 +29,15 @@ from grader.observations.pixel_shuffle import (
     ShuffleModule,
 )
 from grader.oracle import layout_view
-from grader.probes.common import Probe, ProbeContext, describe, describe_exception, import_module, to_array
+from grader.probes.common import (
+    Probe,
+    ProbeContext,
+    backward_from,
+    describe,
+    describe_exception,
+    import_module,
+    to_array,
+)
 from grader.probes.frozen import freeze
 
 NAMES = ("pixel_shuffle", "PixelShuffle")
@@ -58,7 +66,7 @@ def _cases(ctx: ProbeContext, with_grad: bool) -> tuple[CaseOutcome, ...]:
             if with_grad:
                 if not isinstance(out, Tensor) or out.grad_fn is None:
                     raise RuntimeError("the output is not connected to the input's graph")
-                out.backward(ctx.tensor(f"case{index}_g"))
+                backward_from(out, ctx.tensor(f"case{index}_g"))
             # The array first: an output that is no tensor must give one error entry, not two.
             if with_grad:
                 value = to_array(base.grad) if base.grad is not None else np.zeros(0)
