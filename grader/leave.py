@@ -4,6 +4,8 @@ With torch imported, the interpreter's own shutdown (finalising some three thous
 and the objects they hold) takes about half a second after everything is written: a tenth of
 a `check`, paid again by every grade. The `cnn-grader` command skips it when nothing is left
 to wait for: atexit hooks (temporary folders among them) still run, and the output is flushed.
+Profilers that write their file at the interpreter's exit (`python -m cProfile -m grader`) miss
+it: profile `grader.cli.main`, which returns normally, instead.
 """
 
 from __future__ import annotations
