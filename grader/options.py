@@ -32,8 +32,10 @@ class GradeOptions:
     plan_cache: bool = True  # keep prepared plans in the user's cache folder (grader.plan_cache)
 
 
-# Device files a GPU driver creates (NVIDIA; AMD's ROCm, which torch also calls cuda; WSL's GPU).
-GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")
+# What a GPU driver creates: NVIDIA's device files and driver folder, Jetson's, AMD's ROCm (which
+# torch also calls cuda), WSL's GPU. Where none exists, torch could not find a CUDA device either.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/nvhost-ctrl-gpu", "/dev/nvmap",
+                    "/dev/kfd", "/dev/dxg")  # fmt: skip
 
 
 def resolve_device(requested: str, device_files: tuple[str, ...] = GPU_DEVICE_FILES) -> str:
