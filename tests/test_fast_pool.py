@@ -40,6 +40,7 @@ CASES: dict[str, Case] = {
                                                                 "dilation": 2, "ceil_mode": True}),
     "float64": (relu_noise(2, 3, 8, 8, dtype=torch.float64), {"kernel_size": 2}),
     "bfloat16": (relu_noise(2, 3, 8, 8, dtype=torch.bfloat16), {"kernel_size": 2}),
+    "float16": (relu_noise(2, 3, 8, 8, dtype=torch.float16), {"kernel_size": 2}),
     "one channel": (relu_noise(4, 1, 8, 8), {"kernel_size": 2}),
     "no batch dimension": (relu_noise(3, 8, 8), {"kernel_size": 2}),
     "an empty batch": (relu_noise(0, 3, 8, 8), {"kernel_size": 2}),
