@@ -30,8 +30,10 @@ from grader.batch import Failure, Outcome, Runner, Task, grade_entry
 from grader.grading import Session, open_session
 from grader.options import GradeOptions, cpu_count
 from grader.plan_cache import decode, encode
+from grader.report.html import drawn
 from grader.results import PARTS, report_from_dict
 from grader.submission import IGNORED_DIRS, MAX_BYTES, MAX_FILES
+from grader.visuals import Drawn
 
 ATTEMPTS = 2  # the first grade, and one retry when the worker running it dies
 Packed = dict[str, Any]
@@ -105,7 +107,13 @@ def _failure(exc: BaseException, attempt: int) -> str:
 def outcome_of(doc: dict[str, Any]) -> Outcome:
     if "error" in doc:
         return Failure(str(doc["error"]))
-    return report_from_dict(doc["report"])
+    report = report_from_dict(doc["report"])
+    pictures = doc.get("pictures", [])
+    if not isinstance(pictures, list):
+        return report
+    drawn = tuple(Drawn(check, html) for check, html in (p for p in pictures if isinstance(p, list) and len(p) == 2)
+                  if isinstance(check, str) and isinstance(html, str))  # fmt: skip
+    return replace(report, visuals=drawn)
 
 
 def session_settings(session: Session, workers: int | None) -> str:
@@ -162,7 +170,8 @@ def grade_packed(settings: str, packed: Packed) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     if isinstance(outcome, Failure):
         return {"error": outcome.reason}
-    return {"report": outcome.to_dict()}
+    # The pictures travel drawn (report.json leaves them out): the client's report.html shows them too.
+    return {"report": outcome.to_dict(), "pictures": [[v.check, drawn(v).html] for v in outcome.visuals]}
 
 
 def pack(path: Path) -> Packed:

@@ -109,3 +109,19 @@ def test_killing_a_worker_during_a_batch_loses_nothing(session: Session, course:
         ("alice", "graded"), ("bob", "graded"), ("carol.zip", "graded"), ("dave.tar.gz", "not gradable"),
     ]  # fmt: skip
     assert rows["alice"]["score"] == rows["carol.zip"]["score"] == "10"
+
+
+def test_a_worker_s_report_keeps_its_pictures(session: Session, tmp_path: Path) -> None:
+    """report.json leaves the pictures out; a Dask task sends them drawn, so the client's
+    report.html shows what a local grade's does (here Part 3's grid of wrong pixels)."""
+    from grader.cluster import outcome_of, pack, session_settings
+    from grader.report.html import render
+    from grader.visuals import Drawn
+    from tests.conftest import MUTANTS, overlay_fixture
+
+    submission = overlay_fixture(MUTANTS / "pixel-shuffle-output-order", tmp_path / "erin")
+    doc = grade_packed(session_settings(session, None), pack(submission))
+    report = outcome_of(doc)
+    assert doc["pictures"] and [type(v) for v in report.visuals] == [Drawn] * len(doc["pictures"])
+    assert all(v.check.startswith("pixel_shuffle.") and "<img" in v.html for v in report.visuals)
+    assert report.visuals[0].html in render(report)

@@ -87,7 +87,7 @@ class Drawn:
 
     check: str
     html: str
-    source: "Visual"  # what was drawn, as data
+    source: "Visual | None" = None  # what was drawn, as data (None once sent from a Dask worker)
 
 
 Visual = Union[TsneMap, LossCurve, SrPhotos, ShuffleGrid, Drawn]
@@ -95,4 +95,4 @@ Visual = Union[TsneMap, LossCurve, SrPhotos, ShuffleGrid, Drawn]
 
 def as_data(visual: Visual) -> Visual:
     """The picture's data, drawn or not."""
-    return visual.source if isinstance(visual, Drawn) else visual
+    return visual.source if isinstance(visual, Drawn) and visual.source is not None else visual
