@@ -193,10 +193,11 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     checkpoints, problem = usable_checkpoints(run, setup, "SuperResolutionNet")
     if problem:
         return TrainedSrnet(Provenance(problem=problem, losses=tuple(run.losses)))
+    bicubic = tuple(psnr(test.bicubic, test.high) for test in plan.tests)
     with replay_settings(plan.replay.threads), torch.no_grad():
-        _, initial_gains = _upscale(checkpoints[0].weights, plan, shuffle)
-        outputs, gains = _upscale(checkpoints[-1].weights, plan, shuffle)
-    initial_gain = float(np.mean(initial_gains))
+        _, initial_psnr = _upscale(checkpoints[0].weights, plan, shuffle)
+        outputs, final_psnr = _upscale(checkpoints[-1].weights, plan, shuffle)
+    initial_gain = float(np.mean(np.subtract(initial_psnr, bicubic)))
     initial = ""
     if initial_gain > plan.untrained_max:
         initial = (
@@ -209,9 +210,9 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
         provenance,
         names=tuple(test.name for test in plan.tests),
         outputs=tuple(outputs),
-        psnr=tuple(psnr(out, test.high) for out, test in zip(outputs, plan.tests)),
-        bicubic_psnr=tuple(psnr(test.bicubic, test.high) for test in plan.tests),
-        gain=float(np.mean(gains)),
+        psnr=tuple(final_psnr),
+        bicubic_psnr=bicubic,
+        gain=float(np.mean(np.subtract(final_psnr, bicubic))),
         initial_gain=initial_gain,
     )
 
@@ -224,20 +225,20 @@ def _torch_shuffle(factor: int) -> Shuffle:
 
 def _upscale(weights: tuple[np.ndarray, ...], plan: SrnetPlan, shuffle: Shuffle) -> tuple[list[np.ndarray], list[float]]:
     """The grader's net with `weights` on each held-out photo: the Y it gives (clipped to [0, 1], as
-    scored) and its PSNR gain over bicubic in dB."""
+    scored) and its PSNR in dB against the high-resolution Y."""
     import torch
 
     from grader.oracle import as_tensors, srnet_forward
 
     params = as_tensors(dict(zip(srnet_shapes(plan.factor), weights)), plan.replay.device)
-    outputs, gains = [], []
+    outputs, psnrs = [], []
     for test in plan.tests:
         low = torch.from_numpy(np.ascontiguousarray(test.low, dtype=np.float32)).to(plan.replay.device)
         out = srnet_forward(params, low[None, None], shuffle)[0, 0].float().cpu().numpy()
         out = np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0).astype(np.float32)
         outputs.append(out)
-        gains.append(psnr(out, test.high) - psnr(test.bicubic, test.high))
-    return outputs, gains
+        psnrs.append(psnr(out, test.high))
+    return outputs, psnrs
 
 
 def _equivalence_inputs(ctx: PlanContext, prefix: str, factor: int, public: bool,
