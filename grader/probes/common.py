@@ -180,6 +180,18 @@ def load_weights(model: nn.Module, weights: Mapping[str, Tensor]) -> str:
         return "by position (parameter names differ from the contract)"
 
 
+def _contract_pairs(model: nn.Module, names: Sequence[str]) -> tuple[str, list[tuple[str, str]], int]:
+    """How the model's state_dict entries match the contract's `names`, as (contract name, own
+    name) pairs: by name when the names are the contract's, else by position; no pairs when the
+    counts differ. Also the number of entries, for the message then."""
+    own = list(model.state_dict())
+    if set(own) == set(names):
+        return "by name", [(name, name) for name in names], len(own)
+    if len(own) == len(names):
+        return "by position (parameter names differ from the contract)", list(zip(names, own)), len(own)
+    return "", [], len(own)
+
+
 def contract_parameters(model: Any, shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, list[Tensor]]:
     """The model's parameters in the contract's order, matched as `load_weights` matches them:
     by name when the state_dict's names are the contract's, else by position.
@@ -189,14 +201,10 @@ def contract_parameters(model: Any, shapes: Mapping[str, tuple[int, ...]]) -> tu
     """
     if not isinstance(model, nn.Module):
         return "the model is not a torch.nn.Module", []
-    own = list(model.state_dict())
     names = list(shapes)
-    if set(own) == set(names):
-        how, pairs = "by name", [(name, name) for name in names]
-    elif len(own) == len(names):
-        how, pairs = "by position (parameter names differ from the contract)", list(zip(names, own))
-    else:
-        return f"its state_dict has {len(own)} entries where the contract's network has {len(names)} parameters", []
+    how, pairs, entries = _contract_pairs(model, names)
+    if not pairs:
+        return f"its state_dict has {entries} entries where the contract's network has {len(names)} parameters", []
     params = dict(model.named_parameters())
     matched: list[Tensor] = []
     for name, own_name in pairs:
@@ -251,16 +259,12 @@ def parameter_gradients(
         backward_from(first, upstream.to(first.dtype))
     except Exception as exc:  # noqa: BLE001 - the forward values are still worth comparing
         return f"backward raised {type(exc).__name__}: {str(exc)[:200]}", {}
-    own = list(model.state_dict())
-    if set(own) == set(names):
-        pairs = [(name, name) for name in names]
-    elif len(own) == len(names):
-        pairs = list(zip(own, names))
-    else:
-        return f"{len(own)} state entries, expected {len(names)}", {}
+    _, pairs, entries = _contract_pairs(model, names)
+    if not pairs:
+        return f"{entries} state entries, expected {len(names)}", {}
     params = dict(model.named_parameters())
     grads = {}
-    for own_name, name in pairs:
+    for name, own_name in pairs:
         parameter = params.get(own_name)
         if parameter is not None and parameter.grad is not None:
             grads[name] = to_array(parameter.grad)
