@@ -108,12 +108,11 @@ def outcome_of(doc: dict[str, Any]) -> Outcome:
     if "error" in doc:
         return Failure(str(doc["error"]))
     report = report_from_dict(doc["report"])
-    pictures = doc.get("pictures", [])
+    pictures = doc.get("pictures")
     if not isinstance(pictures, list):
         return report
-    drawn = tuple(Drawn(check, html) for check, html in (p for p in pictures if isinstance(p, list) and len(p) == 2)
-                  if isinstance(check, str) and isinstance(html, str))  # fmt: skip
-    return replace(report, visuals=drawn)
+    shown = [p for p in pictures if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)]
+    return replace(report, visuals=tuple(Drawn(check, html) for check, html in shown))
 
 
 def session_settings(session: Session, workers: int | None) -> str:
