@@ -1,6 +1,6 @@
 """The performance figures of issue 12, measured side by side in one run on this machine.
 
-    python benchmarks/run.py [--quick] [--json OUT.json] [--repeats N] [--submission DIR] [--rubric FILE]
+    python benchmarks/run.py [--quick] [--json OUT.json] [--repeats N] [--submission DIR] [--rubric FILE] [--cuda-only]
 
 Every figure is a median of `--repeats` fresh processes (3; `--quick`: 1, and the
 training comparisons on a tenth of the steps), so that the ratios compare
@@ -22,7 +22,10 @@ things measured minutes apart on the same machine:
   `sr_speedup_vs_examples_pipeline` (target >= 3): the grader's loops against
   the pipelines of `benchmarks/baselines.py`, same model, same steps;
 - `accuracy` and `psnr_gain_db` the graded submission reached, and
-  `peak_memory_mb` of the grade's process tree.
+  `peak_memory_mb` of the grade's process tree;
+- where torch sees a GPU, `cuda`: the same grade with `--device cuda` (times,
+  phases, score, accuracy, PSNR gain) and both trainings on the GPU against
+  their baselines on the GPU (`--cuda-only` measures this line alone).
 
 Run it on an idle machine: every figure is a wall time.
 """
@@ -140,21 +143,30 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     rubric = load_rubric(args.rubric)
     repeats = 1 if args.quick and args.repeats is None else (args.repeats or 3)
     fraction = 0.1 if args.quick else 1.0
-    speed_script = [sys.executable, str(HERE / "training_speed.py")]
-    rubric_args = ["--rubric", str(args.rubric)] if args.rubric else []
+    speed_script = [sys.executable, str(HERE / "training_speed.py"), "--threads", str(rubric.threads),
+                    "--steps-fraction", str(fraction), "--repeats", str(repeats),
+                    *(["--rubric", str(args.rubric)] if args.rubric else [])]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="cnn-grader-bench-") as scratch:
         work = Path(scratch)
         results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "threads_per_part": rubric.threads},
                                    "repeats": repeats, "quick": bool(args.quick)}  # fmt: skip
         results["torch_import_seconds"] = torch_import(max(repeats, 3))
-        results.update(grade_runs(args.submission, args.rubric, repeats, work))
-        results.update(check_runs(args.submission, repeats, work))
-        # The trainings' FLOPs are those of the rubric's full budgets, whatever fraction is timed.
-        speed = json_of([*speed_script, "--threads", str(rubric.threads), "--steps-fraction", str(fraction),
-                         "--repeats", str(repeats), *rubric_args])  # fmt: skip
-        two = json_of([*speed_script, "--threads", "2", "--matmul-only"])
+        if not args.cuda_only:
+            results.update(cpu_figures(args, rubric, repeats, work, speed_script, results["torch_import_seconds"]))
         if cuda_available():
-            results["cuda"] = grade_runs(args.submission, args.rubric, repeats, work, "cuda")
+            results["cuda"] = cuda_figures(args, repeats, work, speed_script)
+        elif args.cuda_only:
+            raise SystemExit("--cuda-only: torch sees no CUDA device here")
+    return results
+
+
+def cpu_figures(args: argparse.Namespace, rubric: Any, repeats: int, work: Path, speed_script: list[str],
+                torch_import_seconds: float) -> dict[str, Any]:  # fmt: skip
+    results = grade_runs(args.submission, args.rubric, repeats, work)
+    results.update(check_runs(args.submission, repeats, work))
+    # The trainings' FLOPs are those of the rubric's full budgets, whatever fraction is timed.
+    speed = json_of(speed_script)
+    two = json_of([sys.executable, str(HERE / "training_speed.py"), "--threads", "2", "--matmul-only"])
     cnn_spec, sr_spec = rubric.spec("cnn.accuracy"), rubric.spec("srnet.psnr")
     flops = {
         "cnn": speed["cnn"]["step_flops"] * cnn_spec.param("steps"),
@@ -163,11 +175,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     rate = speed["matmul_flops_per_s"]
     fractions = {part: speed[part]["step_flops"] * speed[part]["steps"] / speed[part]["seconds"] / rate
                  for part in ("cnn", "srnet")}  # fmt: skip
-    floor = sum(flops.values()) / two["matmul_flops_per_s"] + results["torch_import_seconds"]
+    floor = sum(flops.values()) / two["matmul_flops_per_s"] + torch_import_seconds
     results.update(
         floor_seconds=floor,
         grade_over_floor=results["grade_seconds"] / floor,
-        check_over_torch_import=results["check_seconds"] / results["torch_import_seconds"],
+        check_over_torch_import=results["check_seconds"] / torch_import_seconds,
         flop_fraction_of_matmul_peak=min(fractions.values()),
         mnist_speedup_vs_seed_loop=speed["cnn"]["baseline_seconds"] / speed["cnn"]["seconds"],
         sr_speedup_vs_examples_pipeline=speed["srnet"]["baseline_seconds"] / speed["srnet"]["seconds"],
@@ -180,26 +192,47 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def cuda_figures(args: argparse.Namespace, repeats: int, work: Path, speed_script: list[str]) -> dict[str, Any]:
+    """The GPU line: a whole grade with `--device cuda`, and both trainings on the GPU against their baselines there."""
+    results = grade_runs(args.submission, args.rubric, repeats, work, "cuda")
+    on_gpu = json_of([*speed_script, "--device", "cuda"])
+    results.update(
+        mnist_speedup_vs_seed_loop=on_gpu["cnn"]["baseline_seconds"] / on_gpu["cnn"]["seconds"],
+        sr_speedup_vs_examples_pipeline=on_gpu["srnet"]["baseline_seconds"] / on_gpu["srnet"]["seconds"],
+        training={part: on_gpu[part] for part in ("cnn", "srnet")},
+        matmul_flops_per_s=on_gpu["matmul_flops_per_s"],
+    )
+    return results
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [f"{'figure':<34} {'value':>10}  target"]
-    for key in ("grade_seconds", "grade_cold_seconds", "floor_seconds", "grade_over_floor", "torch_import_seconds",
-                "check_seconds", "check_cold_seconds", "check_over_torch_import", "flop_fraction_of_matmul_peak",
-                "mnist_speedup_vs_seed_loop", "sr_speedup_vs_examples_pipeline", "accuracy", "psnr_gain_db",
-                "peak_memory_mb"):  # fmt: skip
+    keys = ("grade_seconds", "grade_cold_seconds", "floor_seconds", "grade_over_floor", "torch_import_seconds",
+            "check_seconds", "check_cold_seconds", "check_over_torch_import", "flop_fraction_of_matmul_peak",
+            "mnist_speedup_vs_seed_loop", "sr_speedup_vs_examples_pipeline", "accuracy", "psnr_gain_db",
+            "peak_memory_mb")  # fmt: skip
+    for key in keys if "grade_seconds" in results else ("torch_import_seconds",):
         value = results.get(key)
         shown = "n/a" if value is None else f"{value:10.3f}"
         target = " ".join(map(str, TARGETS[key])) if key in TARGETS else ""
         met = "" if key not in TARGETS or value is None else (
             "  ok" if (value <= TARGETS[key][1] if TARGETS[key][0] == "<=" else value >= TARGETS[key][1]) else "  MISSED")
         lines.append(f"{key:<34} {shown:>10}  {target}{met}")
-    lines.append("phases of the grade (s): " + ", ".join(f"{k} {v:.2f}" for k, v in results["phases"].items()))
-    for part, figures in results["training"].items():
+    lines.append("phases of the grade (s): " + ", ".join(f"{k} {v:.2f}" for k, v in results.get("phases", {}).items()))
+    for part, figures in results.get("training", {}).items():
         lines.append(f"{part} training: {figures['steps']} steps in {figures['seconds']:.2f} s "
                      f"({figures['flop_fraction']:.2f} of the matmul rate); baseline {figures['baseline_seconds']:.2f} s")  # fmt: skip
     if "cuda" in results:
         cuda = results["cuda"]
-        lines.append(f"cuda: grade {cuda['grade_seconds']:.2f} s, accuracy {cuda['accuracy']}, "
+        lines.append(f"cuda: grade {cuda['grade_seconds']:.2f} s (first {cuda['grade_cold_seconds']:.2f} s), "
+                     f"score {cuda['score']:g} / {cuda['max_score']:g}, accuracy {cuda['accuracy']}, "
                      f"PSNR gain {cuda['psnr_gain_db']} dB")  # fmt: skip
+        lines.append("cuda phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in cuda["phases"].items()))
+        for part, figures in cuda["training"].items():
+            lines.append(f"cuda {part} training: {figures['steps']} steps in {figures['seconds']:.2f} s; "
+                         f"baseline {figures['baseline_seconds']:.2f} s")  # fmt: skip
+        lines.append(f"cuda speedups: mnist {cuda['mnist_speedup_vs_seed_loop']:.2f}, "
+                     f"sr {cuda['sr_speedup_vs_examples_pipeline']:.2f}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -210,6 +243,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None, help="Runs per figure (default 3; --quick: 1).")
     parser.add_argument("--submission", type=Path, default=REPO / "reference")
     parser.add_argument("--rubric", type=Path, default=None)
+    parser.add_argument("--cuda-only", action="store_true", help="Only the GPU line (and the torch import).")
     args = parser.parse_args()
     results = measure(args)
     print(table(results))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -57,21 +58,28 @@ def collect(
     seeds: Sequence[int],
     session: Session,
     progress: Callable[[Sample], None] | None = None,
+    jobs: int = 1,
 ) -> list[Sample]:
-    """Grade every submission with every seed; keep the training checks' measured values."""
-    samples = []
-    for seed in seeds:
+    """Grade every submission with every seed; keep the training checks' measured values.
+
+    `jobs` grades run at once, in threads as `cnn-grader batch` runs them (each grade's
+    student code is in its own sandbox); the samples come back in seed, then submission order.
+    """
+    tasks = [(seed, Path(path)) for seed in seeds for path in submissions]
+
+    def measure(task: tuple[int, Path]) -> list[Sample]:
+        seed, path = task
         seeded = replace(session, options=replace(session.options, seed=seed, parts=("cnn", "srnet")))
-        for path in submissions:
-            report = grade(path, session=seeded)
-            for test in report.tests:
-                if test.name in METRICS:
-                    value = math.nan if test.value is None else test.value
-                    sample = Sample(Path(path).name, seed, test.name, value)
-                    samples.append(sample)
-                    if progress is not None:
-                        progress(sample)
-    return samples
+        report = grade(path, session=seeded)
+        found = [Sample(path.name, seed, t.name, math.nan if t.value is None else t.value)
+                 for t in report.tests if t.name in METRICS]  # fmt: skip
+        for sample in found:
+            if progress is not None:
+                progress(sample)
+        return found
+
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), thread_name_prefix="calibrate") as pool:
+        return [sample for found in pool.map(measure, tasks) for sample in found]
 
 
 def summarize(samples: Sequence[Sample], rubric: Rubric) -> list[Summary]:

@@ -418,15 +418,17 @@ def init_ci(repository: Path, fail_under: float | None, requirement: str | None,
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--device", type=click.Choice(DEVICES), default=DEFAULTS.device, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Grades at once (each runs its two training parts side by side).")
 def calibrate(submissions: tuple[Path, ...], seeds: int, out_dir: Path, rubric_path: Path | None,
-              device: str) -> None:  # fmt: skip
+              device: str, jobs: int) -> None:  # fmt: skip
     """Run the training checks of correct SUBMISSIONS over many seeds; report false-fail odds."""
     from grader.calibration import collect, render_summary, summarize, write_samples
 
     session = _session(rubric_path, {**_NO_SETTINGS, "device": device}, None)
     out_dir.mkdir(parents=True, exist_ok=True)
     samples = collect(list(submissions), range(seeds), session,
-                      lambda s: click.echo(f"{s.submission} seed {s.seed} {s.check}: {s.value:.4f}"))  # fmt: skip
+                      lambda s: click.echo(f"{s.submission} seed {s.seed} {s.check}: {s.value:.4f}"), jobs)  # fmt: skip
     write_samples(samples, out_dir / "samples.csv")
     summary = render_summary(summarize(samples, session.rubric))
     (out_dir / "summary.md").write_text(summary, encoding="utf-8")

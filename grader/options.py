@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import MutableMapping
 
 from grader.results import PARTS
 
 DEVICES = ("auto", "cpu", "cuda")
+CUBLAS_WORKSPACE = ":4096:8"  # what torch's deterministic mode asks of cuBLAS
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,23 @@ def resolve_device(requested: str, device_files: tuple[str, ...] = GPU_DEVICE_FI
 
     if requested == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda was asked for, but torch sees no CUDA device")
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return requested
+    device = "cuda" if requested == "cuda" or torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        deterministic_cublas(os.environ)
+    return device
+
+
+def deterministic_cublas(environ: MutableMapping[str, str]) -> None:
+    """Ask cuBLAS for the fixed workspace its deterministic mode needs, unless the user chose one.
+
+    The children get the same value (`grader.sandbox.runner`): the parent replays their training
+    runs on the same device, and cuBLAS picks its kernels by workspace size, so both must match
+    for the replay to land on the child's bits. cuBLAS reads it once, when torch first uses it.
+
+    >>> env = {}; deterministic_cublas(env); env
+    {'CUBLAS_WORKSPACE_CONFIG': ':4096:8'}
+    """
+    environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
 
 
 def resolve_workers(requested: int) -> int:

@@ -142,10 +142,11 @@ def fit(
     if every and begin == 0:
         saved.append(snapshot(optimizer, tracked, 0))
     losses = []
+    batches = torch.from_numpy(np.ascontiguousarray(order[begin:end])).to(device)  # one copy to a GPU, not one a step
     for step in range(begin, end):
         optimizer.lr = recipe.lr_at(step)
         optimizer.zero_grad()
-        loss = loss_of(torch.from_numpy(order[step]).to(device))
+        loss = loss_of(batches[step - begin])
         loss.backward()
         optimizer.step()
         losses.append(_finite(loss))

@@ -84,12 +84,13 @@ def test_the_calibration_command_reproduces_the_committed_samples(tmp_path: Path
     """One command regenerates the data (here the reference's first two seeds of the fast rubric),
     to the precision one training run carries from machine to machine."""
     command = [sys.executable, "-m", "grader", "calibrate", str(REFERENCE), "--seeds", "2",
-               "--rubric", str(FAST_RUBRIC), "--device", "cpu", "--out", str(tmp_path)]  # fmt: skip
+               "--rubric", str(FAST_RUBRIC), "--device", "cpu", "--jobs", "2", "--out", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     fresh = read_samples(tmp_path / "samples.csv")
     committed = [s for s in read_samples(DOCS / "fast" / "samples.csv") if s.submission == "reference" and s.seed < 2]
     assert len(fresh) == len(committed) == 2 * len(METRICS)
+    assert [s.seed for s in fresh] == sorted(s.seed for s in fresh), "two grades at once, samples in seed order"
     key = lambda s: (s.seed, s.check)  # noqa: E731
     for new, old in zip(sorted(fresh, key=key), sorted(committed, key=key)):
         assert (new.submission, new.seed, new.check) == (old.submission, old.seed, old.check)
