@@ -69,7 +69,7 @@ def collect(
 
     def measure(task: tuple[int, Path]) -> list[Sample]:
         seed, path = task
-        seeded = replace(session, options=replace(session.options, seed=seed, parts=("cnn", "srnet")))
+        seeded = replace(session, options=replace(session.options, seed=seed, parts=("cnn", "srnet"), pictures=False))
         report = grade(path, session=seeded)
         found = [Sample(path.name, seed, t.name, math.nan if t.value is None else t.value)
                  for t in report.tests if t.name in METRICS]  # fmt: skip

@@ -18,9 +18,10 @@ grader's loop.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 import torch
@@ -62,11 +63,34 @@ def install() -> Installed:
     return Installed(library)
 
 
+@dataclass
+class _Shared:
+    """One registration for every thread of the process inside `installed` (torch's dispatcher
+    holds one kernel per key): a batch or a calibration scores several grades' parts at once."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+    handle: Installed | None = None
+
+
+_SHARED = _Shared()
+
+
 @contextmanager
 def installed() -> Iterator[None]:
-    """`install` for a while (registering costs microseconds): the parent's scoring of a part."""
-    handle = install()
+    """`install` for a while (registering costs microseconds): the parent's scoring of a part.
+
+    Threads may overlap: the first to enter installs, the last to leave removes.
+    """
+    with _SHARED.lock:
+        if _SHARED.users == 0:
+            _SHARED.handle = install()
+        _SHARED.users += 1
     try:
         yield
     finally:
-        handle.remove()
+        with _SHARED.lock:
+            _SHARED.users -= 1
+            if _SHARED.users == 0 and _SHARED.handle is not None:
+                _SHARED.handle.remove()
+                _SHARED.handle = None

@@ -267,6 +267,8 @@ def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
     results = [evaluate(c, seen, plan, specs[c.name]) for c in _graded(session, part)]
     outcome = _PartOutcome(results, _log(run, seen), run.notes)
     pictures = time.monotonic()
+    if not session.options.pictures:  # a calibration keeps the measured values only
+        return _Scored(outcome, {f"score.{part}": pictures - started})
     session.progress.phase(name, part, "scoring done; computing the report's pictures")
     visuals = collect_visuals(part, seen, plan, results, session.seed)
     if not session.options.public_only:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import MutableMapping
 
+from grader.precision import deterministic_cublas, full_float32
 from grader.results import PARTS
 
 DEVICES = ("auto", "cpu", "cuda")
-CUBLAS_WORKSPACE = ":4096:8"  # what torch's deterministic mode asks of cuBLAS
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class GradeOptions:
     keep_workdir: bool = False
     public_only: bool = False
     plan_cache: bool = True  # keep prepared plans in the user's cache folder (grader.plan_cache)
+    pictures: bool = True  # report.html's pictures (the t-SNE map among them); a calibration needs none
 
 
 # What a GPU driver creates: NVIDIA's device files and driver folder, Jetson's, AMD's ROCm (which
@@ -42,6 +42,9 @@ GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/d
 
 def resolve_device(requested: str, device_files: tuple[str, ...] = GPU_DEVICE_FILES) -> str:
     """`auto` becomes `cuda` when a GPU is usable, else `cpu`.
+
+    On `cuda` this process is also set to compute as the grading children do
+    (`grader.precision`): it replays their training runs.
 
     >>> resolve_device("cpu")
     'cpu'
@@ -63,20 +66,8 @@ def resolve_device(requested: str, device_files: tuple[str, ...] = GPU_DEVICE_FI
     device = "cuda" if requested == "cuda" or torch.cuda.is_available() else "cpu"
     if device == "cuda":
         deterministic_cublas(os.environ)
+        full_float32(torch)
     return device
-
-
-def deterministic_cublas(environ: MutableMapping[str, str]) -> None:
-    """Ask cuBLAS for the fixed workspace its deterministic mode needs, unless the user chose one.
-
-    The children get the same value (`grader.sandbox.runner`): the parent replays their training
-    runs on the same device, and cuBLAS picks its kernels by workspace size, so both must match
-    for the replay to land on the child's bits. cuBLAS reads it once, when torch first uses it.
-
-    >>> env = {}; deterministic_cublas(env); env
-    {'CUBLAS_WORKSPACE_CONFIG': ':4096:8'}
-    """
-    environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
 
 
 def resolve_workers(requested: int) -> int:

@@ -101,3 +101,31 @@ def test_remove_gives_torch_its_kernel_back() -> None:
     finally:
         torch.Tensor.contiguous = original  # type: ignore[method-assign]
     assert torch.channels_last in calls[:seen] and len(calls) == seen
+
+
+def test_threads_scoring_at_once_share_one_registration() -> None:
+    """A batch or a calibration scores several grades' parts in threads: each enters `installed`."""
+    import threading
+
+    from grader.fast_pool import installed
+
+    inside = threading.Barrier(4, timeout=30)
+    errors: list[BaseException] = []
+    x = torch.rand(2, 3, 4, 4)
+
+    def score() -> None:
+        try:
+            with installed():
+                inside.wait()  # all four inside at once
+                assert torch.equal(F.max_pool2d(x, 2), F.max_pool2d(x.contiguous(memory_format=torch.channels_last), 2))
+                inside.wait()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=score) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    install().remove()  # raises if a registration were left behind

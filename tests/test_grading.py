@@ -48,6 +48,17 @@ def test_the_pictures_are_drawn_while_scoring(reference_report: Report) -> None:
     assert "could not be drawn" not in "".join(v.html for v in drawn)
 
 
+def test_without_pictures_the_scores_are_the_same(fast_session: Session) -> None:
+    """A calibration grades with `pictures=False`: no t-SNE map, the same checks and values."""
+    from dataclasses import replace
+
+    options = replace(fast_session.options, parts=("pixel_shuffle",))
+    with_pictures = grade(REFERENCE, session=replace(fast_session, options=options))
+    without = grade(REFERENCE, session=replace(fast_session, options=replace(options, pictures=False)))
+    assert "visuals" in with_pictures.timings and without.visuals == () and "visuals" not in without.timings
+    assert [(t.name, t.score, t.value) for t in without.tests] == [(t.name, t.score, t.value) for t in with_pictures.tests]
+
+
 def test_stubs_earn_zero_with_not_implemented_feedback(fast_session: Session) -> None:
     report = grade(ASSIGNMENT, session=fast_session)
     assert report.score == 0.0

@@ -60,6 +60,7 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     import torch
 
     from grader.probes import prepare_child, probes_for
+    from grader.precision import full_float32
     from grader.probes.common import ProbeContext
     from grader.sandbox.feed import await_inputs
     from grader.sandbox.protocol import JOB_FILE, OUT_DIR, STARTED_FILE, Job
@@ -80,6 +81,8 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
         started.write(name + "\n")
         started.flush()
         ctx.inputs = await_inputs(io_dir, name)  # only this probe's, and only now
+        if job.device == "cuda":
+            full_float32(torch)  # before every probe: the submission's module may have turned TF32 on
         _run_probe(io_dir, name, probes[name], ctx, hint_limits, notes)
         note = guard.pin()
         if note and note not in notes:
