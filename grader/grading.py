@@ -183,8 +183,8 @@ def _grade_parts(
             message = f"internal grader error while preparing this part ({type(exc).__name__}: {exc})"
             outcomes[part] = _PartOutcome(_errors(session, part, message), {})
     if plans:
-        if session.options.public_only:  # `check`: skip the probes only hidden checks read
-            plans = {part: _only_needed_probes(plan, _graded(session, part)) for part, plan in plans.items()}
+        if session.options.public_only:  # `check`: skip what only hidden checks read
+            plans = {part: _only_needed(part, plan, _graded(session, part)) for part, plan in plans.items()}
         jobs = [
             PartJob(plan.job, group_inputs(plan.inputs, PLANNERS[part].input_readers, plan.job.probes),
                     session.rubric.limits.timeout_s[part])
@@ -317,9 +317,16 @@ def _needed_probes(probes: tuple[str, ...], checks: tuple[Check, ...]) -> tuple[
     return probes[: max(needed, default=0) + 1]
 
 
-def _only_needed_probes(plan: Any, checks: tuple[Check, ...]) -> Any:
+def _only_needed(part: str, plan: Any, checks: tuple[Check, ...]) -> Any:
+    """`plan` without the probes no graded check reads, and without evaluating the trained weights
+    when the check that scores them is hidden: `check` then neither spends the time nor shows a value."""
     keep = _needed_probes(plan.job.probes, checks)
-    return plan if keep == plan.job.probes else replace(plan, job=replace(plan.job, probes=keep))
+    if keep != plan.job.probes:
+        plan = replace(plan, job=replace(plan.job, probes=keep))
+    scorer = getattr(PLANNERS[part], "SCORES_TRAINED_WEIGHTS", None)
+    if scorer is not None and scorer not in {c.name for c in checks}:
+        plan = replace(plan, evaluate_final=False)
+    return plan
 
 
 def _errors(session: Session, part: str, message: str) -> list[CheckResult]:

@@ -168,3 +168,26 @@ def test_a_part_whose_results_changed_after_its_end_is_read_and_scored_again(
     report = grade(REFERENCE, session=fast_session)
     assert during and all(part in after for part in during), (during, after)
     assert report.score == report.max_score
+
+
+def test_check_evaluates_the_trained_weights_only_where_a_graded_check_scores_them() -> None:
+    """`check` hides `cnn.accuracy` in the shipped rubric; a course that shows it keeps the evaluation."""
+    from dataclasses import dataclass
+
+    from grader.checks import checks_for
+
+    @dataclass(frozen=True)
+    class Job:
+        probes: tuple[str, ...]
+
+    @dataclass(frozen=True)
+    class Plan:
+        job: Job
+        evaluate_final: bool = True
+
+    plan = Plan(Job(("import", "build", "shapes", "public", "reference", "train")))
+    cnn_checks = checks_for("cnn")
+    visible = tuple(c for c in cnn_checks if c.name not in ("cnn.accuracy", "cnn.matches_reference"))
+    assert grading._only_needed("cnn", plan, visible).evaluate_final is False
+    assert grading._only_needed("cnn", plan, cnn_checks).evaluate_final is True
+    assert grading._only_needed("pixel_shuffle", plan, ()).evaluate_final is True  # nothing there to skip

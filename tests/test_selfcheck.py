@@ -29,6 +29,12 @@ def test_the_reference_passes_every_public_check_and_hidden_ones_are_only_named(
     losses = {t.name: t.output for t in report.tests if t.name.endswith("loss_decreases")}
     assert "after 20 AdamW steps" in losses["cnn.loss_decreases"]
     assert "after 20 Adam steps" in losses["srnet.loss_decreases"]
+    # The hidden accuracy and PSNR checks score the trained weights: `check` does not evaluate them,
+    # so its part logs show no value of theirs, only what the visible checks read.
+    trainings = {part: report.sandbox["parts"][part]["training"] for part in ("cnn", "srnet")}
+    assert trainings["cnn"]["accuracy"] is None and trainings["srnet"]["gain"] is None
+    assert trainings["cnn"]["initial_accuracy"] < 0.5 and trainings["srnet"]["initial_gain"] < 0
+    assert trainings["cnn"]["replay_deviation"] == trainings["srnet"]["replay_deviation"] == 0.0
 
 
 def test_the_stubs_get_not_implemented_feedback() -> None:
