@@ -13,8 +13,9 @@ own oracle to see whether it lands where the child said (`grader.replay`).
 from __future__ import annotations
 
 import math
+import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 import numpy as np
@@ -194,23 +195,43 @@ def _array(tensor: Tensor) -> np.ndarray:
     return np.array(tensor.detach().float().cpu().numpy(), copy=True)
 
 
+@dataclass
+class _Held:
+    """The threads inside `replay_settings`: a batch's or a calibration's grades score at once in one
+    process, and torch's deterministic mode is process-wide (the thread count is set by each entrant)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+    before: tuple[int, bool, bool] = (1, False, False)  # threads, deterministic, warn only
+
+
+_HELD = _Held()
+
+
 @contextmanager
 def replay_settings(threads: int) -> Iterator[None]:
     """Deterministic kernels and the rubric's thread count, as in the child, for a while.
 
     The parent replays training runs with them, so that its float results round
-    as the child's did; the parent's own settings come back afterwards.
+    as the child's did; the parent's own settings come back when the last thread
+    inside leaves (not the first: another grade's replay may still be running).
     """
-    before_threads = torch.get_num_threads()
-    before_deterministic = torch.are_deterministic_algorithms_enabled()
-    before_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    torch.set_num_threads(threads)
-    _deterministic(True, warn_only=True)
+    with _HELD.lock:
+        if _HELD.users == 0:
+            _HELD.before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+                            torch.is_deterministic_algorithms_warn_only_enabled())  # fmt: skip
+        _HELD.users += 1
+        torch.set_num_threads(threads)
+        _deterministic(True, warn_only=True)
     try:
         yield
     finally:
-        torch.set_num_threads(before_threads)
-        _deterministic(before_deterministic, warn_only=before_warn)
+        with _HELD.lock:
+            _HELD.users -= 1
+            if _HELD.users == 0:
+                before_threads, before_deterministic, before_warn = _HELD.before
+                torch.set_num_threads(before_threads)
+                _deterministic(before_deterministic, warn_only=before_warn)
 
 
 def seed_everything(seed: int) -> None:

@@ -161,3 +161,36 @@ def test_replay_settings_pin_threads_and_determinism_and_restore_them() -> None:
     with replay_settings(1):
         assert torch.get_num_threads() == 1 and torch.are_deterministic_algorithms_enabled()
     assert torch.get_num_threads() == threads
+
+
+def test_replay_settings_hold_until_the_last_of_several_threads_leaves() -> None:
+    """Grades scored at once (batch --jobs, calibrate --jobs): the first replay to finish must not
+    switch deterministic kernels off (a process-wide switch) while another still replays."""
+    import threading
+
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(False)
+    inside, first_left = threading.Barrier(2, timeout=30), threading.Event()
+    seen: list[tuple[int, bool]] = []
+
+    def short() -> None:
+        with replay_settings(1):
+            inside.wait()
+        first_left.set()
+
+    def long() -> None:
+        with replay_settings(1):
+            inside.wait()
+            first_left.wait(timeout=30)
+            seen.append((torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()))
+
+    try:
+        threads = [threading.Thread(target=short), threading.Thread(target=long)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert seen == [(1, True)]
+        assert not torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(before)
