@@ -59,8 +59,8 @@ def run(io_dir: Path, scratch: Path, limits: Mapping[str, Any]) -> None:
     """Run the job in `io_dir` against the copy in `scratch`, then leave without cleanup."""
     import torch
 
-    from grader.probes import prepare_child, probes_for
     from grader.precision import full_float32
+    from grader.probes import prepare_child, probes_for
     from grader.probes.common import ProbeContext
     from grader.sandbox.feed import await_inputs
     from grader.sandbox.protocol import JOB_FILE, OUT_DIR, STARTED_FILE, Job
