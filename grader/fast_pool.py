@@ -18,14 +18,15 @@ grader's loop.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import torch
 from torch import Tensor
+
+from grader.held import Held
 
 OP = "max_pool2d_with_indices"
 
@@ -63,34 +64,16 @@ def install() -> Installed:
     return Installed(library)
 
 
-@dataclass
-class _Shared:
-    """One registration for every thread of the process inside `installed` (torch's dispatcher
-    holds one kernel per key): a batch or a calibration scores several grades' parts at once."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    users: int = 0
-    handle: Installed | None = None
-
-
-_SHARED = _Shared()
+# Through the module's `install` at each first entry (tests replace it).
+_SHARED: Held[Installed] = Held(lambda: install(), lambda handle: handle.remove())
 
 
 @contextmanager
 def installed() -> Iterator[None]:
     """`install` for a while (registering costs microseconds): the parent's scoring of a part.
 
-    Threads may overlap: the first to enter installs, the last to leave removes.
+    Threads may overlap (a batch's grades, a calibration's): torch's dispatcher holds one kernel
+    per key, so the first to enter installs and the last to leave removes (`grader.held`).
     """
-    with _SHARED.lock:
-        if _SHARED.users == 0:
-            _SHARED.handle = install()
-        _SHARED.users += 1
-    try:
+    with _SHARED():
         yield
-    finally:
-        with _SHARED.lock:
-            _SHARED.users -= 1
-            if _SHARED.users == 0 and _SHARED.handle is not None:
-                _SHARED.handle.remove()
-                _SHARED.handle = None

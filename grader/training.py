@@ -13,9 +13,8 @@ own oracle to see whether it lands where the child said (`grader.replay`).
 from __future__ import annotations
 
 import math
-import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal, Mapping, Sequence
 
 import numpy as np
@@ -23,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from grader.held import Held
 from grader.optim import Adam, Moments
 from grader.oracle import as_tensors, srnet_forward, srnet_shapes
 from grader.replay import ADAM_BETAS
@@ -195,17 +195,22 @@ def _array(tensor: Tensor) -> np.ndarray:
     return np.array(tensor.detach().float().cpu().numpy(), copy=True)
 
 
-@dataclass
-class _Held:
-    """The threads inside `replay_settings`: a batch's or a calibration's grades score at once in one
-    process, and torch's deterministic mode is process-wide (the thread count is set by each entrant)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    users: int = 0
-    before: tuple[int, bool, bool] = (1, False, False)  # threads, deterministic, warn only
+def _deterministic_on() -> tuple[int, bool, bool]:
+    """Deterministic kernels on; what to restore: the thread count, deterministic mode, warn only."""
+    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+              torch.is_deterministic_algorithms_warn_only_enabled())  # fmt: skip
+    _deterministic(True, warn_only=True)
+    return before
 
 
-_HELD = _Held()
+def _restore(before: tuple[int, bool, bool]) -> None:
+    threads, deterministic, warn_only = before
+    torch.set_num_threads(threads)
+    _deterministic(deterministic, warn_only=warn_only)
+
+
+# Deterministic mode is process-wide: it stays on until the last replaying thread leaves (`grader.held`).
+_REPLAYING = Held(_deterministic_on, _restore)
 
 
 @contextmanager
@@ -216,22 +221,9 @@ def replay_settings(threads: int) -> Iterator[None]:
     as the child's did; the parent's own settings come back when the last thread
     inside leaves (not the first: another grade's replay may still be running).
     """
-    with _HELD.lock:
-        if _HELD.users == 0:
-            _HELD.before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
-                            torch.is_deterministic_algorithms_warn_only_enabled())  # fmt: skip
-        _HELD.users += 1
+    with _REPLAYING():
         torch.set_num_threads(threads)
-        _deterministic(True, warn_only=True)
-    try:
         yield
-    finally:
-        with _HELD.lock:
-            _HELD.users -= 1
-            if _HELD.users == 0:
-                before_threads, before_deterministic, before_warn = _HELD.before
-                torch.set_num_threads(before_threads)
-                _deterministic(before_deterministic, warn_only=before_warn)
 
 
 def seed_everything(seed: int) -> None:
