@@ -12,9 +12,9 @@
 # Each stage has a time limit and the later ones run whatever the earlier ones
 # gave; session.log holds everything printed. The limits fit a lease of about
 # 10 minutes: on an H200 the calibration reached seed 17 of 20 in its 240 s
-# (docs/calibration.md, "On a GPU", says how those samples were kept). Packages the machine lacks may
-# come as wheels in .whl/ (installed into /tmp/site). OUT_DIR defaults to $OUT,
-# else gpu-out/.
+# (docs/calibration.md, "On a GPU", says how those samples were kept).
+# Packages the machine lacks may come as wheels in .whl/ (installed into
+# /tmp/site). OUT_DIR defaults to $OUT, else gpu-out/.
 set -u
 out=${1:-${OUT:-gpu-out}}
 mkdir -p "$out"

@@ -163,10 +163,6 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
                           np.zeros((0, EMBEDDING_SIZE), np.float32), plan.test_labels)  # fmt: skip
     with replay_settings(plan.replay.threads), torch.no_grad():
         initial_logits, _ = _predict(checkpoints[0].weights, plan.test_images, device)
-        if plan.evaluate_final:
-            logits, embeddings = _predict(checkpoints[-1].weights, plan.test_images, device)
-        else:
-            logits, embeddings = np.zeros((0, 10), np.float32), np.zeros((0, EMBEDDING_SIZE), np.float32)
     initial_accuracy = accuracy(initial_logits, plan.test_labels)
     initial = ""
     if initial_accuracy > plan.untrained_max:
@@ -177,7 +173,10 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
         )
     provenance = verify(run, checkpoints, setup, initial)
     if not plan.evaluate_final:
-        return TrainedCnn(provenance, logits, embeddings, plan.test_labels, initial_accuracy=initial_accuracy)
+        return TrainedCnn(provenance, np.zeros((0, 10), np.float32), np.zeros((0, EMBEDDING_SIZE), np.float32),
+                          plan.test_labels, initial_accuracy=initial_accuracy)  # fmt: skip
+    with replay_settings(plan.replay.threads), torch.no_grad():
+        logits, embeddings = _predict(checkpoints[-1].weights, plan.test_images, device)
     shown = tsne_indices(len(embeddings))
     return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown,
                       accuracy(logits, plan.test_labels), initial_accuracy)  # fmt: skip

@@ -199,7 +199,6 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     bicubic = tuple(psnr(test.bicubic, test.high) for test in plan.tests)
     with replay_settings(plan.replay.threads), torch.no_grad():
         _, initial_psnr = _upscale(checkpoints[0].weights, plan, shuffle)
-        outputs, final_psnr = _upscale(checkpoints[-1].weights, plan, shuffle) if plan.evaluate_final else ([], [])
     initial_gain = float(np.mean(np.subtract(initial_psnr, bicubic)))
     initial = ""
     if initial_gain > plan.untrained_max:
@@ -211,6 +210,8 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     provenance = verify(run, checkpoints, setup, initial)
     if not plan.evaluate_final:
         return TrainedSrnet(provenance, initial_gain=initial_gain)
+    with replay_settings(plan.replay.threads), torch.no_grad():
+        outputs, final_psnr = _upscale(checkpoints[-1].weights, plan, shuffle)
     return TrainedSrnet(
         provenance,
         names=tuple(test.name for test in plan.tests),
