@@ -12,7 +12,8 @@
 #
 # Each stage has a time limit and the later ones run whatever the earlier ones
 # gave; session.log holds everything printed. The limits fit a lease of about
-# 10 minutes: on an H200 the calibration reached seed 17 of 20 in its 240 s.
+# 10 minutes: on an H200 the calibration reached seed 17 of 20 in its 240 s
+# (all 20 seeds take about 290 s there).
 # GPU_STAGES (default all four) picks stages and CALIBRATE_LIMIT (default 240)
 # gives the calibration alone a longer lease, enough for all 20 seeds.
 # Packages the machine lacks may come as wheels in .whl/ (installed into
