@@ -27,9 +27,9 @@ from grader.fingerprint import fingerprint
 from grader.grading import UNREADABLE, Session, grade, prepare_plans
 from grader.options import resolve_concurrency
 from grader.plan_cache import code_digest
-from grader.report import write_all
 from grader.report.gradebook import Row
 from grader.report.gradebook import write as write_gradebook
+from grader.report.writers import write_all
 from grader.results import PARTS, Report, report_from_dict
 
 Progress = Callable[[Row], None]

@@ -102,8 +102,8 @@ def grade(submission: Path, fail_under: float | None, out_dir: Path, rubric_path
     from grader.grading import grade as grade_one
     from grader.grading import internal_error_report
     from grader.progress import make_progress
-    from grader.report import write_all
     from grader.report.terminal import show
+    from grader.report.writers import write_all
     from grader.visibility import redact
 
     session = _session(rubric_path, settings, fail_under)
@@ -312,9 +312,8 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
 
     Hidden checks are named, not run; `grade` runs everything.
     """
+    # Only what starts the sandbox is imported before it: the rest loads while it imports torch.
     from grader.progress import make_progress
-    from grader.report import write_all
-    from grader.report.terminal import show
     from grader.rubric import RubricError
     from grader.selfcheck import self_check
 
@@ -329,6 +328,9 @@ def check(submission: Path, rubric_path: Path | None, out_dir: Path | None, quie
         report = _guarded(lambda: _self_check_error_report(submission, rubric_path, exc))
     finally:
         progress.close()
+    from grader.report.terminal import show
+    from grader.report.writers import write_all
+
     if out_dir is not None:
         _guarded(lambda: write_all(report, out_dir))
     if not quiet:

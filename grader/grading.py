@@ -27,7 +27,8 @@ from grader.options import GradeOptions, resolve_device, resolve_workers
 from grader.parts import cnn as cnn_part
 from grader.parts import pixel_shuffle as shuffle_part
 from grader.parts import srnet as srnet_part
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
+from grader.parts.source import PartSource
 from grader.plan_cache import PlanCache, cache_key, cache_root, data_stamp
 from grader.progress import Progress, Silent
 from grader.report.html import drawn

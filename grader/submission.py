@@ -36,7 +36,7 @@ from typing import Mapping
 from grader.bounds import MAX_CELLS, MAX_CODE_BYTES, BoundExceeded, Budget, check_code_size
 from grader.definitions import Extracted, extract_definitions, module_with_origins
 from grader.notebook import Cell, NotebookError, Prepared, prepare_cells, read_notebook_cells, split_script
-from grader.parts.context import PartSource
+from grader.parts.source import PartSource
 from grader.placeholder import MARK, unfinished
 from grader.results import WrittenAnswer
 from grader.text import decode, file_name, zip_member_name

@@ -14,7 +14,8 @@ import pytest
 
 from grader.grading import PLANNERS, Session, grade, open_session
 from grader.options import GradeOptions
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
+from grader.parts.source import PartSource
 from grader.results import Report
 from grader.rubric import Rubric, load_rubric, rubric_from_dict, tomllib
 

@@ -103,7 +103,7 @@ def test_a_grader_bug_exits_3_and_still_writes_every_report_file(tmp_path: Path)
 
 RUN_WITH_A_WRITER_BUG = (
     "import sys\n"
-    "import grader.report as report\n"
+    "import grader.report.writers as report\n"
     "markdown = report.WRITERS[1]\n"
     "def broken(graded, out):\n"
     "    if any(t.status.value != 'error' for t in graded.tests):  # the real report, not the error report\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from functools import lru_cache
@@ -168,3 +169,29 @@ def test_validating_a_bad_rubric_skips_torch_and_takes_under_a_second(tmp_path: 
     assert "needs a [limits] table" in done.stderr
     result = ast.literal_eval(done.stdout.strip().splitlines()[-1])
     assert result["torch"] is False and result["seconds"] < 1.0, result
+
+
+# `check` starts the sandbox (whose zygote imports torch) and stops here at that moment.
+AT_SANDBOX_START = """
+import os, sys
+from grader.sandbox.runner import Zygote
+
+def start(*args, **kwargs):
+    print(sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "torch", "einops", "matplotlib", "sklearn"}))
+    sys.stdout.flush()
+    os._exit(0)
+
+Zygote.start = staticmethod(start)
+from grader.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_check_starts_its_sandbox_before_importing_numpy_or_torch(tmp_path: Path) -> None:
+    """The zygote's import of torch is most of `check`'s time: what the parent imports before
+    starting it delays the whole self-check, so numpy and torch load only afterwards."""
+    env = {**os.environ, "CNN_GRADER_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", AT_SANDBOX_START, "check", str(REFERENCE), "-q"],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert ast.literal_eval(done.stdout.strip().splitlines()[-1]) == []

@@ -11,7 +11,8 @@ import numpy as np
 from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
 from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, random_params
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
+from grader.parts.source import PartSource
 from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job

@@ -1,10 +1,10 @@
-"""What every part's planner needs: rubric, device, seed and the data."""
+"""What every part's planner needs: rubric, device, seed and the data (where the part's code is:
+`grader.parts.source`)."""
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,16 +61,3 @@ class PlanContext:
             memory_mb=self.rubric.limits.memory_mb,
             file_size_mb=self.rubric.limits.file_size_mb,
         )
-
-
-@dataclass(frozen=True)
-class PartSource:
-    """Where a part's code is: a file of the staged submission folder.
-
-    `combined` is true when one file holds all three parts (a notebook, a
-    Colab export), so static reading must skip the other parts' classes.
-    """
-
-    module: str
-    path: Path
-    combined: bool = False

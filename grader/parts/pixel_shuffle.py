@@ -9,8 +9,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from grader.oracle import LAYOUTS, base_shape, random_params, srnet_shapes
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
 from grader.parts.shuffle_einops import EinopsVerdict, judge
+from grader.parts.source import PartSource
 from grader.sandbox.protocol import Job
 from grader.source_scan import ShuffleScan, scan_part
 

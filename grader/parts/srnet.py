@@ -13,7 +13,8 @@ from grader.data.superres import PatchBank, TestImage, psnr
 from grader.observations import Seen
 from grader.observations.srnet import SrnetTraining
 from grader.oracle import Shuffle, random_params, srnet_shapes
-from grader.parts.context import PartSource, PlanContext
+from grader.parts.context import PlanContext
+from grader.parts.source import PartSource
 from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job

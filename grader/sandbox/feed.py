@@ -18,11 +18,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from grader.sandbox.protocol import FEED_DIR, ProbeResult, read_probe
+
+if TYPE_CHECKING:  # the parent's sandbox starts before it needs numpy; the child imports it to load
+    import numpy as np
 
 POLL_S = 0.005
 
@@ -35,6 +36,7 @@ def group_inputs(inputs: Mapping[str, np.ndarray], readers: Callable[[str], tupl
     sent to every probe. Probes not in `probes` (those `check` skips) get
     nothing.
 
+    >>> import numpy as np
     >>> group_inputs({"a": np.zeros(1), "b": np.ones(1)}, lambda k: ("x", "y") if k == "b" else ("x",), ("y",))
     {'y': {'b': array([1.])}}
     """
@@ -143,6 +145,8 @@ def await_inputs(io_dir: Path, probe: str, poll_s: float = 0.002) -> dict[str, n
     It waits as long as it takes: the part's clock, kept by the zygote, ends
     a child whose inputs never come.
     """
+    import numpy as np
+
     path = io_dir / FEED_DIR / f"{probe}.npz"
     while not path.exists():
         time.sleep(poll_s)

@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Mapping
 
 from grader.text import clean, decode
+
+if TYPE_CHECKING:  # imported where arrays are decoded or encoded: `check` starts its sandbox before it needs numpy
+    import numpy as np
 
 JOB_FILE = "job.json"
 FEED_DIR = "in"  # the probes' inputs, released one by one
@@ -267,6 +268,8 @@ def _check_directory(raw: bytes, name: str) -> None:
 def _decode_npy(data: bytes, label: str) -> np.ndarray:
     """One `.npy` member: the header parsed and checked (plain dtype, a shape whose size is
     the member's size) before the array is made from the bytes already read."""
+    import numpy as np
+
     stream = io.BytesIO(data)
     version = np.lib.format.read_magic(stream)
     if version == (1, 0):
@@ -331,6 +334,8 @@ def encode_value(value: Any) -> Any:
 
 def encode_arrays(arrays: Mapping[str, np.ndarray]) -> bytes:
     """Arrays as the bytes of an .npz archive, each made contiguous (views of student tensors are not)."""
+    import numpy as np
+
     buffer = io.BytesIO()
     np.savez(buffer, **{key: np.ascontiguousarray(value) for key, value in arrays.items()})
     return buffer.getvalue()

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from contextlib import nullcontext
-from typing import Any, Callable, Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import grader
 from grader.interrupts import deferred
@@ -52,6 +50,9 @@ from grader.sandbox.protocol import (
 )
 from grader.sandbox.zygote import BOOTSTRAP
 from grader.text import decode
+
+if TYPE_CHECKING:  # `check` starts the sandbox before anything needs numpy
+    import numpy as np
 
 # Variables the zygote may inherit, besides the basics set below: what some CPUs and GPUs need.
 PASSED_THROUGH = (

@@ -31,7 +31,8 @@ def reference_losses(rubric: Rubric, part: str, seed: int, reference: Path) -> t
     """(data source, steps, lr, losses) of the reference's part trained with `rubric` and `seed`."""
     from grader.data.cache import DataCache
     from grader.grading import PLANNERS
-    from grader.parts.context import PartSource, PlanContext
+    from grader.parts.context import PlanContext
+    from grader.parts.source import PartSource
     from grader.probes import probes_for
     from grader.probes.common import ProbeContext
     from grader.sandbox.feed import group_inputs

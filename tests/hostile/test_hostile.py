@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from grader.grading import Session, grade
-from grader.report import write_all
+from grader.report.writers import write_all
 from grader.results import PARTS, Report
 from grader.sandbox.isolation import Isolation
 from grader.sandbox.runner import Zygote

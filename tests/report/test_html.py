@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from grader.report import write_all
 from grader.report.html import render
+from grader.report.writers import write_all
 from grader.results import CheckResult, Diagnosis, Report, Status
 from grader.visuals import LossBand, LossCurve, ShuffleGrid, SrPhoto, SrPhotos, TsneMap
 from tests.report.test_writers import sample_report

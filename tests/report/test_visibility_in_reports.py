@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from grader.report import write_all
 from grader.report.terminal import show
+from grader.report.writers import write_all
 from grader.results import CheckResult, Report, Status, report_from_dict
 
 SECRET = "logits differ by 0.3 on input 7"

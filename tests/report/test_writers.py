@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from grader.report import WRITERS, write_all
 from grader.report.gradescope import to_gradescope
+from grader.report.writers import WRITERS, write_all
 from grader.results import CheckResult, Report, Status, WrittenAnswer, report_from_dict
 
 GOLDENS = Path(__file__).parent / "goldens"

@@ -10,9 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.report import write_all
 from grader.report.gradebook import Row
 from grader.report.gradebook import write as write_gradebook
+from grader.report.writers import write_all
 from grader.results import PARTS, CheckResult, Report, Status, WrittenAnswer
 from tests.report.soundness import assert_report_files_sound
 from tests.strategies import hostile_text
