@@ -80,7 +80,8 @@ class Session:
         return tuple(n for n, s in self.rubric.checks.items() if s.part in self.options.parts and n not in graded)
 
 
-def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session:
+def open_session(options: GradeOptions, rubric: Rubric | None = None, isolation: Isolation | None = None) -> Session:
+    """The settings every grade of a run shares; `isolation`: what the caller already detected for `options.device`."""
     rubric = rubric or load_rubric()
     tune_for_training()  # the parent evaluates and replays trained weights: the same loop as the children
     device = resolve_device(options.device)
@@ -90,7 +91,7 @@ def open_session(options: GradeOptions, rubric: Rubric | None = None) -> Session
         device=device,
         workers=resolve_workers(rubric.workers if options.workers is None else options.workers),
         data=DataCache(options.mnist_root, options.sr_root),
-        isolation=detect_isolation(device=device),
+        isolation=isolation or detect_isolation(device=device),
         plans=PlanCache(cache_root() / "plans" if options.plan_cache else None),
     )
 

@@ -50,7 +50,7 @@ def self_check(submission: Path, rubric_path: Path | None = None, progress: Any 
         from grader.rubric import rubric_from_dict
 
         rubric = public_rubric(rubric_from_dict(doc, source))
-        session = open_session(GradeOptions(device=DEVICE, public_only=True), rubric)
+        session = open_session(GradeOptions(device=DEVICE, public_only=True), rubric, sandbox.isolation)
         if progress is not None:
             session = replace(session, progress=progress)
         report = grade_workspace(session, workspace)

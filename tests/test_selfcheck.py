@@ -7,6 +7,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from grader.results import Status
 from grader.rubric import load_rubric
@@ -36,6 +39,24 @@ def test_the_reference_passes_every_public_check_and_hidden_ones_are_only_named(
     assert trainings["cnn"]["initial_accuracy"] < 0.5 and trainings["srnet"]["initial_gain"] < 0
     assert trainings["cnn"]["replay_deviation"] == trainings["srnet"]["replay_deviation"] == 0.0
 
+
+
+def test_the_isolation_is_probed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox's isolation, probed by starting Python inside it, serves the whole self-check:
+    a second probe would run beside the zygote's import of torch, on the core the parent needs."""
+    from grader import grading, selfcheck
+
+    probes: list[str] = []
+    detect = selfcheck.detect_isolation
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        probes.append(kwargs.get("device", "cpu"))
+        return detect(*args, **kwargs)
+
+    monkeypatch.setattr(selfcheck, "detect_isolation", counted)
+    monkeypatch.setattr(grading, "detect_isolation", counted)
+    report = self_check(REFERENCE)
+    assert probes == ["cpu"] and report.score == report.max_score
 
 def test_the_stubs_get_not_implemented_feedback() -> None:
     report = self_check(ASSIGNMENT)
