@@ -21,6 +21,7 @@ from grader.checks import Check, checks_for, evaluate
 from grader.checks.registry import error_result
 from grader.data.cache import DataCache
 from grader.data.errors import DataError
+from grader.held import Held
 from grader.locations import in_notebook
 from grader.observations import Seen
 from grader.options import GradeOptions, resolve_device, resolve_workers
@@ -195,31 +196,35 @@ def _grade_parts(
         clock = time.monotonic()
         for part in plans:
             show.phase(staged.name, part, "starting the sandbox")
-        # A part is scored as soon as its child ends, while the others still train: one scorer
-        # thread (scoring sets torch's thread count and deterministic mode, which are global).
-        with ThreadPoolExecutor(1, thread_name_prefix="cnn-grader-score") as scorer:
-            # Parts one after another (`workers` 1) is the memory-tight setting (Gradescope's 768 MB):
-            # there the parent scores after the sandbox ends, never beside a training child.
-            overlap = session.workers != 1
+        # A part is scored as soon as its child ends, while the others still run, in as many threads
+        # as parts run at once: parts that end together (as in `check`) are scored side by side.
+        # Parts one after another (`workers` 1) is the memory-tight setting (Gradescope's 768 MB):
+        # there one thread scores after the sandbox ends, never beside a training child.
+        overlap = session.workers != 1
+        threads = min(session.workers, len(plans)) if overlap else 1
+        with ThreadPoolExecutor(threads, thread_name_prefix="cnn-grader-score") as scorer:
+            ready: Future[None] | None = None
             if overlap and TRAINED_IN_PARENT & set(plans):
                 # The parent evaluates and replays trained weights with torch: its import (a second or
                 # two) runs now, beside the sandbox's own, instead of after the first part ends.
-                scorer.submit(_import_training)
+                ready = scorer.submit(_import_training)
             early: dict[str, tuple[PartRun, Future[_Scored]]] = {}
+
+            def score(run: PartRun) -> Future[_Scored]:
+                return scorer.submit(_score_when_ready, ready, session, staged.name, run, plans[run.part])
 
             def score_early(run: PartRun) -> None:
                 if run.part in plans:
-                    early[run.part] = (run, scorer.submit(_score_part, session, staged.name, run, plans[run.part]))
+                    early[run.part] = (run, score(run))
 
             runs = zygote.run(jobs, staged.folder, lambda note: show.step(staged.name, note),
                               on_exit=score_early if overlap else None)  # fmt: skip
             timings["sandbox"] = time.monotonic() - clock
             clock = time.monotonic()
             scoring = {}
-            for part, plan in plans.items():  # the rest in the same thread: never two scorings at once
+            for part in plans:
                 ahead = early.get(part)
-                scoring[part] = ahead[1] if ahead and ahead[0] is runs[part] else \
-                    scorer.submit(_score_part, session, staged.name, runs[part], plan)  # fmt: skip
+                scoring[part] = ahead[1] if ahead and ahead[0] is runs[part] else score(runs[part])
             for part in plans:
                 scored = scoring[part].result()
                 outcomes[part] = scored.outcome
@@ -236,6 +241,12 @@ def _import_training() -> None:
     import grader.training  # noqa: F401  # and torch with it
 
 
+def _score_when_ready(ready: Future[None] | None, session: Session, name: str, run: PartRun, plan: Any) -> _Scored:
+    if ready is not None:  # torch half imported by another scorer thread would be found in sys.modules
+        ready.result()
+    return _score_part(session, name, run, plan)
+
+
 @dataclass(frozen=True)
 class _Scored:
     outcome: _PartOutcome
@@ -247,18 +258,31 @@ def _score_part(session: Session, name: str, run: PartRun, plan: Any) -> _Scored
 
     On one core, while the other parts may still train on the others: torch keeps to one thread
     (the replay to the rubric's count, `grader.training.replay_settings`), the t-SNE too."""
-    torch = sys.modules.get("torch")  # imported beforehand where scoring needs it (`_import_training`)
-    if torch is None:
+    if "torch" not in sys.modules:  # imported beforehand where scoring needs it (`_import_training`)
         return _score(session, name, run, plan)
     from grader.fast_pool import installed as fast_pool
 
+    with _ONE_THREAD(), fast_pool():  # as in the children: the replays and evaluations of the CNN pool faster
+        return _score(session, name, run, plan)
+
+
+def _one_thread() -> int:
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
-    try:
-        with fast_pool():  # as in the children: the replays and evaluations of the CNN pool faster
-            return _score(session, name, run, plan)
-    finally:
-        torch.set_num_threads(before)
+    return before
+
+
+def _threads_back(before: int) -> None:
+    import torch
+
+    torch.set_num_threads(before)
+
+
+# torch's thread count is process-wide, and threads score at once (a grade's parts, a batch's or a
+# calibration's grades): the first sets one thread, the last restores the count (`grader.held`).
+_ONE_THREAD = Held(_one_thread, _threads_back)
 
 
 def _score(session: Session, name: str, run: PartRun, plan: Any) -> _Scored:

@@ -150,6 +150,45 @@ def test_a_part_is_scored_while_the_others_still_run(fast_session: Session, monk
     assert overlapped.score == overlapped.max_score
 
 
+def test_parts_that_end_together_are_scored_side_by_side(fast_session: Session,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """With two parts at once, two parts are scored at once: the first scoring waits here until a
+    second one runs beside it, which one scoring thread would never let happen."""
+    import threading
+    from dataclasses import replace
+
+    both = threading.Barrier(2, timeout=60)
+    scored: list[str] = []
+    score = grading._score_part
+
+    def side_by_side(session: Session, name: str, part_run: PartRun, plan: Any) -> Any:
+        scored.append(part_run.part)
+        if len(scored) <= 2:
+            both.wait()
+        return score(session, name, part_run, plan)
+
+    monkeypatch.setattr(grading, "_score_part", side_by_side)
+    report = grade(REFERENCE, session=replace(fast_session, workers=2))
+    assert sorted(scored) == sorted(PARTS) and not both.broken
+    assert report.score == report.max_score
+
+
+def test_the_thread_count_comes_back_when_the_last_scorer_leaves() -> None:
+    """Scorers in threads at once share torch's thread count: the first out leaves it to the others."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with grading._ONE_THREAD():
+            with grading._ONE_THREAD():  # a second scorer, which ends first
+                assert torch.get_num_threads() == 1
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_a_part_whose_results_changed_after_its_end_is_read_and_scored_again(
     fast_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
