@@ -12,8 +12,8 @@ from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
 from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, random_params
 from grader.parts.context import PlanContext
+from grader.parts.provenance import RunSetup, replay_settings_for, replay_started, usable_checkpoints, verify
 from grader.parts.source import PartSource
-from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
 from grader.trained import Provenance, TrainedCnn
@@ -162,30 +162,34 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
     if problem:
         return TrainedCnn(Provenance(problem=problem, losses=tuple(run.losses)), np.zeros((0, 10), np.float32),
                           np.zeros((0, EMBEDDING_SIZE), np.float32), plan.test_labels)  # fmt: skip
-    with replay_settings(plan.replay.threads), torch.no_grad():
-        initial_logits, _ = _predict(checkpoints[0].weights, plan.test_images, device)
-    initial_accuracy = accuracy(initial_logits, plan.test_labels)
-    initial = ""
-    if initial_accuracy > plan.untrained_max:
-        initial = (
-            f"the initialisation is already trained: before any training step, your initial weights classify "
-            f"{initial_accuracy:.1%} of the held-out digits (an untrained network about 10%; at most "
-            f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
-        )
-    provenance = verify(run, checkpoints, setup, initial)
-    if not plan.evaluate_final:
+    with replay_started(run, checkpoints, setup) as replayed:  # on the other core, meanwhile:
+        with replay_settings(plan.replay.threads), torch.no_grad():
+            initial_logits, _ = _predict(checkpoints[0].weights, plan.test_images, device)
+            final = _predict(checkpoints[-1].weights, plan.test_images, device) if plan.evaluate_final else None
+        initial_accuracy = accuracy(initial_logits, plan.test_labels)
+        initial = ""
+        if initial_accuracy > plan.untrained_max:
+            initial = (
+                f"the initialisation is already trained: before any training step, your initial weights classify "
+                f"{initial_accuracy:.1%} of the held-out digits (an untrained network about 10%; at most "
+                f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
+            )
+        provenance = verify(run, checkpoints, setup, initial, replayed)
+    if final is None:
         return TrainedCnn(provenance, np.zeros((0, 10), np.float32), np.zeros((0, EMBEDDING_SIZE), np.float32),
                           plan.test_labels, initial_accuracy=initial_accuracy)  # fmt: skip
-    with replay_settings(plan.replay.threads), torch.no_grad():
-        logits, embeddings = _predict(checkpoints[-1].weights, plan.test_images, device)
+    logits, embeddings = final
     shown = tsne_indices(len(embeddings))
     return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown,
                       accuracy(logits, plan.test_labels), initial_accuracy)  # fmt: skip
 
 
 def _predict(weights: tuple[np.ndarray, ...], images: np.ndarray, device: str,
-             batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Logits and embeddings of the grader's CNN with `weights` (contract order), as float32."""
+             batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Logits and embeddings of the grader's CNN with `weights` (contract order), as float32.
+
+    In batches of 64, whose activations stay in a CPU's caches: on 1,000 digits twice as fast
+    as batches of 500, and the same bits (each digit's logits do not depend on its batch)."""
     from grader.oracle import as_tensors, cnn_forward
     from grader.training import images_to_batch
 

@@ -14,8 +14,8 @@ from grader.observations import Seen
 from grader.observations.srnet import SrnetTraining
 from grader.oracle import Shuffle, random_params, srnet_shapes
 from grader.parts.context import PlanContext
+from grader.parts.provenance import RunSetup, replay_settings_for, replay_started, usable_checkpoints, verify
 from grader.parts.source import PartSource
-from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verify
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
 from grader.trained import Provenance, TrainedSrnet
@@ -198,21 +198,22 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     if problem:
         return TrainedSrnet(Provenance(problem=problem, losses=tuple(run.losses)))
     bicubic = tuple(psnr(test.bicubic, test.high) for test in plan.tests)
-    with replay_settings(plan.replay.threads), torch.no_grad():
-        _, initial_psnr = _upscale(checkpoints[0].weights, plan, shuffle)
-    initial_gain = float(np.mean(np.subtract(initial_psnr, bicubic)))
-    initial = ""
-    if initial_gain > plan.untrained_max:
-        initial = (
-            f"the initialisation is already trained: before any training step, your initial weights upscale the "
-            f"held-out photos {initial_gain:+.2f} dB against bicubic (an untrained net about -20 dB; at most "
-            f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
-        )
-    provenance = verify(run, checkpoints, setup, initial)
-    if not plan.evaluate_final:
+    with replay_started(run, checkpoints, setup) as replayed:  # on the other core, meanwhile:
+        with replay_settings(plan.replay.threads), torch.no_grad():
+            _, initial_psnr = _upscale(checkpoints[0].weights, plan, shuffle)
+            final = _upscale(checkpoints[-1].weights, plan, shuffle) if plan.evaluate_final else None
+        initial_gain = float(np.mean(np.subtract(initial_psnr, bicubic)))
+        initial = ""
+        if initial_gain > plan.untrained_max:
+            initial = (
+                f"the initialisation is already trained: before any training step, your initial weights upscale the "
+                f"held-out photos {initial_gain:+.2f} dB against bicubic (an untrained net about -20 dB; at most "
+                f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
+            )
+        provenance = verify(run, checkpoints, setup, initial, replayed)
+    if final is None:
         return TrainedSrnet(provenance, initial_gain=initial_gain)
-    with replay_settings(plan.replay.threads), torch.no_grad():
-        outputs, final_psnr = _upscale(checkpoints[-1].weights, plan, shuffle)
+    outputs, final_psnr = final
     return TrainedSrnet(
         provenance,
         names=tuple(test.name for test in plan.tests),

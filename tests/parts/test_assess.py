@@ -142,6 +142,7 @@ def test_no_credit_without_contract_weights_or_with_a_trained_initialisation(tmp
     pretrained = cnn_part.assess(plan, replace(honest, weights=weights))
     assert pretrained.initial_accuracy > 0.5
     assert pretrained.provenance.refusal().startswith("the initialisation is already trained")
+    assert pretrained.provenance.replay is None  # replayed meanwhile, and dropped
 
     # Weights that never move: the replay trains them, so the run is not the grader's.
     frozen = np.repeat(honest.weights[:1], len(honest.weights), axis=0)  # type: ignore[index]
@@ -156,3 +157,58 @@ def test_the_loss_must_have_fallen(tmp_path: Path, short_session: Session) -> No
     assert "never fell" in Provenance(initial_loss=2.3, final_loss=2.4).refusal()
     assert Provenance(initial_loss=2.3, final_loss=1.0).refusal() == ""
     assert "never fell" in Provenance(initial_loss=float("nan"), final_loss=1.0).refusal()
+
+
+def test_the_replay_runs_beside_the_evaluation_of_the_weights(tmp_path: Path, short_session: Session,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The replay, scoring's longest step, runs in a thread of its own while the initial weights are
+    evaluated (on the core the finished child left free): each waits here until the other runs."""
+    import threading
+
+    from grader.parts import provenance
+
+    plan = plan_part(part_session(short_session, "cnn"), "cnn")
+    run = train(plan, load_part(REFERENCE, "cnn", tmp_path), tmp_path)
+    both = threading.Barrier(2, timeout=60)
+    threads: dict[str, str] = {}
+    replay, predict = provenance.replay, cnn_part._predict
+
+    def waiting_replay(*args: Any, **kwargs: Any) -> Any:
+        threads["replay"] = threading.current_thread().name
+        both.wait()
+        return replay(*args, **kwargs)
+
+    def waiting_predict(*args: Any, **kwargs: Any) -> Any:
+        if "predict" not in threads:
+            threads["predict"] = threading.current_thread().name
+            both.wait()
+        return predict(*args, **kwargs)
+
+    monkeypatch.setattr(provenance, "replay", waiting_replay)
+    monkeypatch.setattr(cnn_part, "_predict", waiting_predict)
+    trained = cnn_part.assess(plan, run)
+    assert threads["replay"] != threads["predict"]
+    assert trained.provenance.replay is not None and trained.provenance.refusal() == ""
+
+
+def test_the_loss_is_measured_batch_by_batch() -> None:
+    """The grader's loss before and after training: the mean over the first and last `window`
+    batches, each measured as the step that trained on it saw it (one batch at a time)."""
+    from grader.parts.provenance import RunSetup, measured_batches, measured_loss
+    from grader.replay import ReplaySettings
+
+    order = np.arange(24).reshape(6, 4)
+    seen: list[tuple[int, ...]] = []
+
+    def make_loss(params: Any) -> Any:
+        def loss(index: torch.Tensor) -> torch.Tensor:
+            seen.append(tuple(index.shape))
+            return index.double().mean()
+
+        return loss
+
+    setup = RunSetup({}, None, order, make_loss, ReplaySettings(1, 1, 0.0, 0, 1, "cpu"), 2)  # type: ignore[arg-type]
+    batches = measured_batches(order, setup.window)
+    assert batches.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7], [16, 17, 18, 19], [20, 21, 22, 23]]
+    assert measured_loss(setup, [], (), batches) == pytest.approx(np.mean(batches))
+    assert seen == [(4,)] * 4
