@@ -14,7 +14,10 @@ things measured minutes apart on the same machine:
   `torch_import_seconds` (a fresh process that imports torch); and
   `grade_over_floor` (target <= 1.4);
 - `check_seconds` (`cnn-grader check`, plans prepared; the first one:
-  `check_cold_seconds`) and `check_over_torch_import` (target <= 1.5);
+  `check_cold_seconds`) and `check_over_torch_import` (target <= 1.5), the
+  median check over the median `import torch` timed alternately with it
+  (`check_torch_import_seconds`; at least 5 of each, two seconds apiece): the
+  machine's speed drifts between figures taken a minute apart;
 - `flop_fraction_of_matmul_peak`: the lower of the two trainings' FLOP rates
   (the grader's own loops, at the rubric's thread count) over a 2048^2 float32
   matmul's rate at that thread count (target >= 0.6);
@@ -121,10 +124,15 @@ def _with_peak_memory(command: list[str], env: dict[str, str]) -> tuple[float, f
 
 
 def check_runs(submission: Path, repeats: int, work: Path) -> dict[str, float]:
+    """`check`, and `import torch` in turn with it: the ratio's two sides under the same conditions."""
     env = {**os.environ, "CNN_GRADER_CACHE": str(work / "check-cache")}
     command = cli("check", str(submission), "-q")
     cold = timed(command, env)
-    return {"check_seconds": median([timed(command, env) for _ in range(repeats)]), "check_cold_seconds": cold}
+    checks, imports = [], []
+    for _ in range(max(repeats, 5)):
+        imports.append(timed([sys.executable, "-c", "import torch"]))
+        checks.append(timed(command, env))
+    return {"check_seconds": median(checks), "check_cold_seconds": cold, "check_torch_import_seconds": median(imports)}
 
 
 def torch_import(repeats: int) -> float:
@@ -179,7 +187,7 @@ def cpu_figures(args: argparse.Namespace, rubric: Any, repeats: int, work: Path,
     results.update(
         floor_seconds=floor,
         grade_over_floor=results["grade_seconds"] / floor,
-        check_over_torch_import=results["check_seconds"] / torch_import_seconds,
+        check_over_torch_import=results["check_seconds"] / results["check_torch_import_seconds"],
         flop_fraction_of_matmul_peak=min(fractions.values()),
         mnist_speedup_vs_seed_loop=speed["cnn"]["baseline_seconds"] / speed["cnn"]["seconds"],
         sr_speedup_vs_examples_pipeline=speed["srnet"]["baseline_seconds"] / speed["srnet"]["seconds"],
@@ -208,9 +216,9 @@ def cuda_figures(args: argparse.Namespace, repeats: int, work: Path, speed_scrip
 def table(results: dict[str, Any]) -> str:
     lines = [f"{'figure':<34} {'value':>10}  target"]
     keys = ("grade_seconds", "grade_cold_seconds", "floor_seconds", "grade_over_floor", "torch_import_seconds",
-            "check_seconds", "check_cold_seconds", "check_over_torch_import", "flop_fraction_of_matmul_peak",
-            "mnist_speedup_vs_seed_loop", "sr_speedup_vs_examples_pipeline", "accuracy", "psnr_gain_db",
-            "peak_memory_mb")  # fmt: skip
+            "check_seconds", "check_cold_seconds", "check_torch_import_seconds", "check_over_torch_import",
+            "flop_fraction_of_matmul_peak", "mnist_speedup_vs_seed_loop", "sr_speedup_vs_examples_pipeline",
+            "accuracy", "psnr_gain_db", "peak_memory_mb")  # fmt: skip
     for key in keys if "grade_seconds" in results else ("torch_import_seconds",):
         value = results.get(key)
         shown = "n/a" if value is None else f"{value:10.3f}"
