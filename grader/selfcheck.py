@@ -8,7 +8,7 @@ report as hidden and is not run, so nothing about it shows: no inputs, no
 outputs, no score.
 
 Most of its time is two imports of torch, one in the parent and one in the
-sandbox. The sandbox starts before the parent imports torch (this module
+sandbox. The sandbox starts before the parent imports torch or numpy (this module
 imports nothing that does until then), so the two overlap.
 """
 
