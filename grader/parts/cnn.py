@@ -12,7 +12,7 @@ from grader.observations import Seen
 from grader.observations.cnn import CnnTraining
 from grader.oracle import CNN_SHAPES, EMBEDDING_SIZE, random_params
 from grader.parts.context import PlanContext
-from grader.parts.provenance import RunSetup, replay_settings_for, replay_started, usable_checkpoints, verify
+from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verified
 from grader.parts.source import PartSource
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
@@ -146,10 +146,8 @@ def trained(seen: Seen, plan: CnnPlan) -> TrainedCnn:
 def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
     """Evaluate the returned weights with the grader's own network on the held-out digits, after
     testing where they come from (`grader.replay`); never raises for what the child sent."""
-    import torch
-
     from grader.oracle import cnn_forward
-    from grader.training import accuracy, classifier_loss, classifier_recipe, replay_settings
+    from grader.training import accuracy, classifier_loss, classifier_recipe
 
     images, labels, device = plan.inputs["train_images"], plan.inputs["train_labels"], plan.replay.device
 
@@ -162,26 +160,28 @@ def assess(plan: CnnPlan, run: CnnTraining) -> TrainedCnn:
     if problem:
         return TrainedCnn(Provenance(problem=problem, losses=tuple(run.losses)), np.zeros((0, 10), np.float32),
                           np.zeros((0, EMBEDDING_SIZE), np.float32), plan.test_labels)  # fmt: skip
-    with replay_started(run, checkpoints, setup) as replayed:  # on the other core, meanwhile:
-        with replay_settings(plan.replay.threads), torch.no_grad():
-            initial_logits, _ = _predict(checkpoints[0].weights, plan.test_images, device)
-            final = _predict(checkpoints[-1].weights, plan.test_images, device) if plan.evaluate_final else None
-        initial_accuracy = accuracy(initial_logits, plan.test_labels)
-        initial = ""
-        if initial_accuracy > plan.untrained_max:
-            initial = (
-                f"the initialisation is already trained: before any training step, your initial weights classify "
-                f"{initial_accuracy:.1%} of the held-out digits (an untrained network about 10%; at most "
-                f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
-            )
-        provenance = verify(run, checkpoints, setup, initial, replayed)
+
+    def evaluate(weights: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+        logits, embeddings = _predict(weights, plan.test_images, device)
+        return logits, embeddings, accuracy(logits, plan.test_labels)
+
+    def refusal(initial: tuple[np.ndarray, np.ndarray, float]) -> str:
+        share = initial[2]
+        if share <= plan.untrained_max:
+            return ""
+        return (
+            f"the initialisation is already trained: before any training step, your initial weights classify "
+            f"{share:.1%} of the held-out digits (an untrained network about 10%; at most "
+            f"{plan.untrained_max:.0%} accepted). The accuracy must come from training your own untrained network."
+        )
+
+    provenance, initial, final = verified(run, checkpoints, setup, evaluate, plan.evaluate_final, refusal)
     if final is None:
         return TrainedCnn(provenance, np.zeros((0, 10), np.float32), np.zeros((0, EMBEDDING_SIZE), np.float32),
-                          plan.test_labels, initial_accuracy=initial_accuracy)  # fmt: skip
-    logits, embeddings = final
+                          plan.test_labels, initial_accuracy=initial[2])  # fmt: skip
+    logits, embeddings, final_accuracy = final
     shown = tsne_indices(len(embeddings))
-    return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown,
-                      accuracy(logits, plan.test_labels), initial_accuracy)  # fmt: skip
+    return TrainedCnn(provenance, logits, embeddings[shown], plan.test_labels, shown, final_accuracy, initial[2])
 
 
 def _predict(weights: tuple[np.ndarray, ...], images: np.ndarray, device: str,

@@ -5,10 +5,9 @@ scoring the weights it ends with.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
 
 import numpy as np
 
@@ -19,6 +18,8 @@ from grader.trained import Provenance
 
 if TYPE_CHECKING:  # torch is imported when a run is verified, not when plans are loaded
     from grader.training import Checkpoint, Recipe
+
+T = TypeVar("T")  # a part's evaluation of a set of weights
 
 
 def replay_settings_for(ctx: PlanContext, check: str) -> ReplaySettings:
@@ -59,16 +60,33 @@ def usable_checkpoints(run: TrainingRun, setup: RunSetup, model: str) -> tuple[l
         return [], f"unusable training run from the submission: {exc}"
 
 
-@contextmanager
-def replay_started(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup) -> Iterator[Future[ReplayVerdict]]:
-    """The replay of the run's segments, under way in a thread of its own while the caller
-    evaluates the initial and final weights; waited for on the way out.
+def verified(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup,
+             evaluate: Callable[[tuple[np.ndarray, ...]], T], final: bool,
+             refusal: Callable[[T], str]) -> tuple[Provenance, T, T | None]:  # fmt: skip
+    """The part's evaluation of the run's initial weights (and of its final ones where `final`),
+    and where the weights come from: the grader's loss before and after training and, unless
+    `refusal(initial evaluation)` refuses the initialisation (it says why, "" when not), the
+    replay of the run's segments.
 
-    Started before the initialisation is judged: a refused one (`verify`) drops its verdict.
-    The replay's floats do not depend on the thread: one torch thread each, as in the child.
+    The replay runs in a thread of its own while `evaluate` runs here, on the core a finished
+    child left free; a refused initialisation drops its verdict. Its floats do not depend on the
+    thread: one torch thread each, as in the child.
     """
+    import torch
+
+    from grader.training import replay_settings
+
+    names = list(setup.shapes)
+    batches = measured_batches(setup.order, setup.window)
     with ThreadPoolExecutor(1, thread_name_prefix="cnn-grader-replay") as side:
-        yield side.submit(_replay, run, checkpoints, setup)
+        replayed = side.submit(_replay, run, checkpoints, setup)
+        with replay_settings(setup.settings.threads), torch.no_grad():
+            initial = evaluate(checkpoints[0].weights)
+            last = evaluate(checkpoints[-1].weights) if final else None
+            before, after = (measured_loss(setup, names, c.weights, batches) for c in (checkpoints[0], checkpoints[-1]))
+        refused = refusal(initial)
+        verdict = None if refused else replayed.result()
+    return Provenance("", refused, verdict, before, after, tuple(run.losses)), initial, last
 
 
 def _replay(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup) -> ReplayVerdict:
@@ -79,22 +97,6 @@ def _replay(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup) ->
     with replay_settings(setup.settings.threads):
         return replay(checkpoints, list(setup.shapes), setup.make_loss, setup.recipe, setup.order, segments,
                       setup.settings)  # fmt: skip
-
-
-def verify(run: TrainingRun, checkpoints: list[Checkpoint], setup: RunSetup, initial: str,
-           replayed: Future[ReplayVerdict]) -> Provenance:  # fmt: skip
-    """The grader's loss before and after training and, unless the initialisation is refused
-    (`initial` says why), the verdict of the replay `replay_started` runs."""
-    import torch
-
-    from grader.training import replay_settings
-
-    names = list(setup.shapes)
-    batches = measured_batches(setup.order, setup.window)
-    with replay_settings(setup.settings.threads), torch.no_grad():
-        before, after = (measured_loss(setup, names, c.weights, batches) for c in (checkpoints[0], checkpoints[-1]))
-    verdict = None if initial else replayed.result()
-    return Provenance("", initial, verdict, before, after, tuple(run.losses))
 
 
 def measured_batches(order: np.ndarray, window: int) -> np.ndarray:

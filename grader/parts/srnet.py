@@ -14,7 +14,7 @@ from grader.observations import Seen
 from grader.observations.srnet import SrnetTraining
 from grader.oracle import Shuffle, random_params, srnet_shapes
 from grader.parts.context import PlanContext
-from grader.parts.provenance import RunSetup, replay_settings_for, replay_started, usable_checkpoints, verify
+from grader.parts.provenance import RunSetup, replay_settings_for, usable_checkpoints, verified
 from grader.parts.source import PartSource
 from grader.replay import ReplaySettings
 from grader.sandbox.protocol import Job
@@ -181,10 +181,8 @@ def trained(seen: Seen, plan: SrnetPlan) -> TrainedSrnet:
 def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     """Upscale the held-out photos with the grader's own network and the returned weights, after
     testing where they come from (`grader.replay`); never raises for what the child sent."""
-    import torch
-
     from grader.oracle import srnet_forward
-    from grader.training import replay_settings, superres_loss, superres_recipe
+    from grader.training import superres_loss, superres_recipe
 
     low, high, device = plan.inputs["train_low"], plan.inputs["train_high"], plan.replay.device
     shuffle = _torch_shuffle(plan.factor)
@@ -198,30 +196,33 @@ def assess(plan: SrnetPlan, run: SrnetTraining) -> TrainedSrnet:
     if problem:
         return TrainedSrnet(Provenance(problem=problem, losses=tuple(run.losses)))
     bicubic = tuple(psnr(test.bicubic, test.high) for test in plan.tests)
-    with replay_started(run, checkpoints, setup) as replayed:  # on the other core, meanwhile:
-        with replay_settings(plan.replay.threads), torch.no_grad():
-            _, initial_psnr = _upscale(checkpoints[0].weights, plan, shuffle)
-            final = _upscale(checkpoints[-1].weights, plan, shuffle) if plan.evaluate_final else None
-        initial_gain = float(np.mean(np.subtract(initial_psnr, bicubic)))
-        initial = ""
-        if initial_gain > plan.untrained_max:
-            initial = (
-                f"the initialisation is already trained: before any training step, your initial weights upscale the "
-                f"held-out photos {initial_gain:+.2f} dB against bicubic (an untrained net about -20 dB; at most "
-                f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
-            )
-        provenance = verify(run, checkpoints, setup, initial, replayed)
+
+    def evaluate(weights: tuple[np.ndarray, ...]) -> tuple[list[np.ndarray], list[float], float]:
+        outputs, psnrs = _upscale(weights, plan, shuffle)
+        return outputs, psnrs, float(np.mean(np.subtract(psnrs, bicubic)))
+
+    def refusal(initial: tuple[list[np.ndarray], list[float], float]) -> str:
+        gain = initial[2]
+        if gain <= plan.untrained_max:
+            return ""
+        return (
+            f"the initialisation is already trained: before any training step, your initial weights upscale the "
+            f"held-out photos {gain:+.2f} dB against bicubic (an untrained net about -20 dB; at most "
+            f"{plan.untrained_max:+.1f} dB accepted). The PSNR must come from training your own untrained net."
+        )
+
+    provenance, initial, final = verified(run, checkpoints, setup, evaluate, plan.evaluate_final, refusal)
     if final is None:
-        return TrainedSrnet(provenance, initial_gain=initial_gain)
-    outputs, final_psnr = final
+        return TrainedSrnet(provenance, initial_gain=initial[2])
+    outputs, final_psnr, gain = final
     return TrainedSrnet(
         provenance,
         names=tuple(test.name for test in plan.tests),
         outputs=tuple(outputs),
         psnr=tuple(final_psnr),
         bicubic_psnr=bicubic,
-        gain=float(np.mean(np.subtract(final_psnr, bicubic))),
-        initial_gain=initial_gain,
+        gain=gain,
+        initial_gain=initial[2],
     )
 
 
