@@ -63,6 +63,7 @@ STARTUP_ALLOWANCE_S = 120.0  # importing torch in the zygote, on a slow or busy 
 # In the environment of the zygote and of everything it starts (unless they drop it): the
 # parent's last sweep finds processes that escaped every other net by this variable.
 MARKER_VARIABLE = "CNN_GRADER_SANDBOX"
+FINISHED = "the part's process finished every step"  # a part's ending when its child wrote every result
 
 
 @dataclass(frozen=True)
@@ -296,9 +297,6 @@ def _part_run(part: PartJob, feed: PartFeed, event: dict[str, Any] | None, limit
     streams = [_stream(event, name, limits.output_kb) for name in ("stdout", "stderr")]
     return PartRun(part.job.part, MappingProxyType(probes), ending, timed_out, streams[0], streams[1], duration,
                    tuple(dict.fromkeys(notes)))  # fmt: skip
-
-
-FINISHED = "the part's process finished every step"
 
 
 def _ending(event: dict[str, Any], part: PartJob, limits: Limits) -> str:
