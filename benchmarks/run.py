@@ -48,6 +48,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+IMPORT_TORCH = [sys.executable, "-c", "import torch"]  # the floor of every command that grades
 TARGETS = {  # key -> (comparison, bound) from issue 12
     "grade_over_floor": ("<=", 1.4),
     "check_over_torch_import": ("<=", 1.5),
@@ -130,13 +131,13 @@ def check_runs(submission: Path, repeats: int, work: Path) -> dict[str, float]:
     cold = timed(command, env)
     checks, imports = [], []
     for _ in range(max(repeats, 5)):
-        imports.append(timed([sys.executable, "-c", "import torch"]))
+        imports.append(timed(IMPORT_TORCH))
         checks.append(timed(command, env))
     return {"check_seconds": median(checks), "check_cold_seconds": cold, "check_torch_import_seconds": median(imports)}
 
 
 def torch_import(repeats: int) -> float:
-    return median([timed([sys.executable, "-c", "import torch"]) for _ in range(repeats)])
+    return median([timed(IMPORT_TORCH) for _ in range(repeats)])
 
 
 def cuda_available() -> bool:
